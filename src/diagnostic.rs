@@ -1,0 +1,349 @@
+//! Diagnostics: the one error type every stage reports, its stable codes, and its renderings
+//! (human, JSON).
+//!
+//! Every stage returns its result *and* all the diagnostics it found; none stops at the first.
+//! A diagnostic says *what* in its message (lowercase, no final period, user text in
+//! backticks), *where and why* in its labels, and *how to fix* in its help. Each carries a
+//! stable code documented in `docs/errors/CODE.md`.
+
+use std::fmt;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use serde::Serialize;
+
+use crate::source::{SourceFile, Span};
+
+macro_rules! codes {
+    ($($variant:ident => $summary:literal,)*) => {
+        /// A stable diagnostic code. Codes are never reused or renumbered; each has a page in
+        /// `docs/errors/`.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            /// Every code, in order, with a one-line summary.
+            pub const ALL: &'static [(Code, &'static str)] = &[$((Code::$variant, $summary),)*];
+
+            /// The code as written in messages and documentation, e.g. `E0001`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => stringify!($variant),)* }
+            }
+        }
+    };
+}
+
+codes! {
+    E0000 => "internal error: a bug in Vigil, not in the policy",
+    E0001 => "syntax error: the text does not fit the grammar at this point",
+    E0002 => "a block is not closed with `end`",
+    E0003 => "an expression is nested too deeply",
+    E0004 => "a file is too large",
+    E0005 => "a file is not valid UTF-8",
+    E0006 => "a file is too complex to parse within the work limit",
+    E0007 => "a literal is invalid (an impossible date, a number out of range)",
+    E0008 => "a clause is given twice",
+    E0009 => "a declaration stands where it is not allowed",
+    E0010 => "a value is quoted with `{...}` where quoting is not allowed",
+    E0011 => "a file or directory cannot be read",
+    E0012 => "no policy files were found",
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "vigil::{}", self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// How serious a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// A place in a source file, with what is wrong there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub file: SourceFile,
+    pub span: Span,
+    pub message: String,
+}
+
+/// One problem found in a policy or an input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+    /// The places the diagnostic points at; the first is the primary one.
+    pub labels: Vec<Label>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// An error with a message and no location yet.
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic { code, severity: Severity::Error, message: message.into(), labels: Vec::new(), help: None }
+    }
+
+    /// A warning with a message and no location yet.
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic { code, severity: Severity::Warning, message: message.into(), labels: Vec::new(), help: None }
+    }
+
+    /// Adds a place the diagnostic points at.
+    pub fn with_label(mut self, file: &SourceFile, span: Span, message: impl Into<String>) -> Self {
+        self.labels.push(Label { file: file.clone(), span, message: message.into() });
+        self
+    }
+
+    /// Adds the advice on how to fix the problem.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Whether this is an error (as opposed to a warning).
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// The primary location, if any.
+    pub fn primary(&self) -> Option<&Label> {
+        self.labels.first()
+    }
+
+    /// The sort key that orders diagnostics by file, then position, then code.
+    fn sort_key(&self) -> (Option<&str>, u32, Code) {
+        let primary = self.primary();
+        (primary.map(|l| l.file.name.as_ref()), primary.map_or(0, |l| l.span.start), self.code)
+    }
+}
+
+/// Orders diagnostics by file and position so output is stable from run to run.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+}
+
+/// Options for human-readable rendering.
+#[derive(Clone, Copy, Debug)]
+pub struct RenderConfig {
+    /// Use colour and Unicode box drawing.
+    pub color: bool,
+    /// Wrap text at this many columns.
+    pub width: usize,
+}
+
+impl RenderConfig {
+    /// No colour and a fixed width: the rendering tests snapshot.
+    pub const PLAIN: RenderConfig = RenderConfig { color: false, width: 100 };
+}
+
+/// Renders one diagnostic the way a person reads it: message, code, source lines with the
+/// offending text underlined, labels and help.
+pub fn render_human(diagnostic: &Diagnostic, config: RenderConfig) -> String {
+    let theme = if config.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(config.width).with_links(false);
+    let report = MietteView::new(diagnostic);
+    let mut out = String::new();
+    if handler.render_report(&mut out, &report).is_err() {
+        // Rendering into a String cannot fail in practice; fall back to the bare message.
+        out = format!("{}: {}\n", diagnostic.code, diagnostic.message);
+    }
+    out
+}
+
+/// A diagnostic as a JSON value with line and column numbers resolved.
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic<'a> {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: &'a str,
+    pub file: Option<&'a str>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub labels: Vec<JsonLabel<'a>>,
+    pub help: Option<&'a str>,
+}
+
+/// One label of a [`JsonDiagnostic`].
+#[derive(Debug, Serialize)]
+pub struct JsonLabel<'a> {
+    pub file: &'a str,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub message: &'a str,
+}
+
+impl<'a> JsonDiagnostic<'a> {
+    pub fn new(diagnostic: &'a Diagnostic) -> Self {
+        let labels: Vec<JsonLabel<'a>> = diagnostic
+            .labels
+            .iter()
+            .map(|label| {
+                let (line, column) = label.file.line_col(label.span.start);
+                let (end_line, end_column) = label.file.line_col(label.span.end);
+                JsonLabel { file: &label.file.name, line, column, end_line, end_column, message: &label.message }
+            })
+            .collect();
+        JsonDiagnostic {
+            code: diagnostic.code,
+            severity: diagnostic.severity,
+            message: &diagnostic.message,
+            file: labels.first().map(|l| l.file),
+            line: labels.first().map(|l| l.line),
+            column: labels.first().map(|l| l.column),
+            labels,
+            help: diagnostic.help.as_deref(),
+        }
+    }
+}
+
+/// Adapts a [`Diagnostic`] to miette for rendering. Labels in the primary file are drawn on its
+/// source; labels in other files become related reports, each drawn on its own file.
+struct MietteView<'a> {
+    diagnostic: &'a Diagnostic,
+    file: Option<NamedSource<SourceText>>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<MietteRelated>,
+}
+
+impl<'a> MietteView<'a> {
+    fn new(diagnostic: &'a Diagnostic) -> Self {
+        let primary_file = diagnostic.primary().map(|l| l.file.clone());
+        let mut labels = Vec::new();
+        let mut related = Vec::new();
+        for (index, label) in diagnostic.labels.iter().enumerate() {
+            let text = (!label.message.is_empty()).then(|| label.message.clone());
+            if Some(&label.file) == primary_file.as_ref() {
+                let labeled = if index == 0 {
+                    LabeledSpan::new_primary_with_span(text, label.span)
+                } else {
+                    LabeledSpan::new_with_span(text, label.span)
+                };
+                labels.push(labeled);
+            } else {
+                related.push(MietteRelated {
+                    message: label.message.clone(),
+                    file: named_source(&label.file),
+                    label: LabeledSpan::new_with_span(None, label.span),
+                });
+            }
+        }
+        MietteView { diagnostic, file: primary_file.as_ref().map(named_source), labels, related }
+    }
+}
+
+fn named_source(file: &SourceFile) -> NamedSource<SourceText> {
+    NamedSource::new(file.name.to_string(), SourceText(file.clone())).with_language("vigil")
+}
+
+/// The text of a [`SourceFile`], readable by miette.
+#[derive(Debug, Clone)]
+struct SourceText(SourceFile);
+
+impl miette::SourceCode for SourceText {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        self.0.text.as_ref().read_span(span, context_lines_before, context_lines_after)
+    }
+}
+
+impl fmt::Debug for MietteView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.diagnostic, f)
+    }
+}
+
+impl fmt::Display for MietteView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl std::error::Error for MietteView<'_> {}
+
+impl miette::Diagnostic for MietteView<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.diagnostic.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diagnostic.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.file.as_ref().map(|f| f as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
+        if self.related.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+        }
+    }
+}
+
+/// A label in another file, shown as a related report.
+struct MietteRelated {
+    message: String,
+    file: NamedSource<SourceText>,
+    label: LabeledSpan,
+}
+
+impl fmt::Debug for MietteRelated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for MietteRelated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for MietteRelated {}
+
+impl miette::Diagnostic for MietteRelated {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.file)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(self.label.clone())))
+    }
+}

@@ -1,0 +1,909 @@
+//! Lowering: pest's parse tree of one declaration becomes owned AST nodes with byte spans.
+//!
+//! The grammar guarantees the shape of each pair, so a missing child here is a bug in Vigil,
+//! reported as an internal error (`E0000`) rather than a panic. Lowering also checks what the
+//! grammar cannot: dates that do not exist, numbers out of range, clauses given twice and values
+//! quoted where quoting has no meaning.
+
+use std::collections::HashMap;
+
+use pest::iterators::{Pair, Pairs};
+
+use super::ast::*;
+use super::parser::Rule;
+use crate::date::Date;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::{SourceFile, Span, Spanned};
+
+pub(crate) struct Lower<'a> {
+    file: &'a SourceFile,
+    /// Offset of the current declaration in the file: pest sees only the declaration's text.
+    pub offset: usize,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+type P<'i> = Pair<'i, Rule>;
+
+/// Remembers which single-valued clauses a declaration has given, to report repeats.
+struct Seen(HashMap<&'static str, Span>);
+
+impl<'a> Lower<'a> {
+    pub fn new(file: &'a SourceFile) -> Self {
+        Lower { file, offset: 0, diagnostics: Vec::new() }
+    }
+
+    fn span(&self, pair: &P<'_>) -> Span {
+        let s = pair.as_span();
+        Span::new(s.start() + self.offset, s.end() + self.offset)
+    }
+
+    fn internal(&mut self, span: Span, what: &str) {
+        self.diagnostics.push(
+            Diagnostic::error(Code::E0000, format!("internal error: unexpected parse tree ({what})"))
+                .with_label(self.file, span, "while reading this")
+                .with_help("this is a bug in Vigil; please report it with this file"),
+        );
+    }
+
+    /// The next child of a pair, or an internal error.
+    fn next<'i>(&mut self, inner: &mut Pairs<'i, Rule>, parent: Span, what: &str) -> Option<P<'i>> {
+        let next = inner.next();
+        if next.is_none() {
+            self.internal(parent, what);
+        }
+        next
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Declarations
+    // -----------------------------------------------------------------------------------------
+
+    pub fn top_item(&mut self, pair: P<'_>) -> Option<Item> {
+        let span = self.span(&pair);
+        let inner = self.next(&mut pair.into_inner(), span, "top item")?;
+        Some(match inner.as_rule() {
+            Rule::import_decl => {
+                let span = self.span(&inner);
+                let string = inner.into_inner().find(|p| p.as_rule() == Rule::string)?;
+                Item::Import(Import { path: self.plain_string(string, "an import path"), span })
+            }
+            Rule::schema_decl => Item::Schema(self.record(inner)?),
+            Rule::record_decl => Item::Record(self.record(inner)?),
+            Rule::enum_decl => Item::Enum(self.enum_decl(inner)?),
+            Rule::decision_decl => Item::Decision(self.decision(inner)?),
+            Rule::table_decl => Item::Table(self.table(inner)?),
+            Rule::test_decl => Item::Test(self.test(inner)?),
+            _ => {
+                self.internal(span, "top item kind");
+                return None;
+            }
+        })
+    }
+
+    pub fn member(&mut self, pair: P<'_>) -> Option<Member> {
+        let span = self.span(&pair);
+        let inner = self.next(&mut pair.into_inner(), span, "member")?;
+        Some(match inner.as_rule() {
+            Rule::rule_decl => Member::Rule(self.rule(inner)?),
+            Rule::table_decl => Member::Table(self.table(inner)?),
+            Rule::test_decl => Member::Test(self.test(inner)?),
+            Rule::decision_decl => Member::Decision(self.decision(inner)?),
+            Rule::enum_decl => Member::Enum(self.enum_decl(inner)?),
+            Rule::record_decl => Member::Record(self.record(inner)?),
+            _ => {
+                self.internal(span, "member kind");
+                return None;
+            }
+        })
+    }
+
+    pub fn policy_head(&mut self, pair: P<'_>) -> Option<Policy> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let _keyword = self.next(&mut inner, span, "policy keyword")?;
+        let name = { let child = self.next(&mut inner, span, "policy name")?; self.qualified_name(child) };
+        let mut policy = Policy { name, title: None, authority: None, cite: None, effective: None, until: None, docs: Vec::new(), members: Vec::new(), span };
+        let mut seen = Seen(HashMap::new());
+        for clause in inner {
+            match clause.as_rule() {
+                Rule::string => {
+                    let title = self.plain_string(clause, "a title");
+                    seen.check(self, "title", title.span, "policy");
+                    policy.title = Some(title);
+                }
+                Rule::policy_clause => {
+                    let Some(clause) = clause.into_inner().next() else { continue };
+                    let clause_span = self.span(&clause);
+                    match clause.as_rule() {
+                        Rule::title_clause => {
+                            seen.check(self, "title", clause_span, "policy");
+                            policy.title = self.string_child(clause, "a title");
+                        }
+                        Rule::authority_clause => {
+                            seen.check(self, "authority", clause_span, "policy");
+                            policy.authority = self.string_child(clause, "an authority");
+                        }
+                        Rule::cite_clause => {
+                            seen.check(self, "cite", clause_span, "policy");
+                            policy.cite = self.string_child(clause, "a citation");
+                        }
+                        Rule::effective_clause => {
+                            seen.check(self, "effective", clause_span, "policy");
+                            policy.effective = self.date_child(clause);
+                        }
+                        Rule::until_clause => {
+                            seen.check(self, "until", clause_span, "policy");
+                            policy.until = self.date_child(clause);
+                        }
+                        Rule::doc_clause => policy.docs.extend(self.doc(clause)),
+                        _ => self.internal(clause_span, "policy clause"),
+                    }
+                }
+                _ => self.internal(self.span(&clause), "policy head"),
+            }
+        }
+        Some(policy)
+    }
+
+    fn rule(&mut self, pair: P<'_>) -> Option<RuleDecl> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let _keyword = self.next(&mut inner, span, "rule keyword")?;
+        let name = { let child = self.next(&mut inner, span, "rule name")?; self.ident(child) };
+        let mut rule = RuleDecl {
+            name,
+            title: None,
+            docs: Vec::new(),
+            cite: None,
+            effective: None,
+            until: None,
+            exception_to: Vec::new(),
+            priority: None,
+            when: None,
+            unless: None,
+            then: Vec::new(),
+            because: None,
+            span,
+        };
+        let mut seen = Seen(HashMap::new());
+        for part in inner {
+            match part.as_rule() {
+                Rule::string => rule.title = Some(self.plain_string(part, "a title")),
+                Rule::kw_end => {}
+                Rule::rule_clause => {
+                    let Some(clause) = part.into_inner().next() else { continue };
+                    let clause_span = self.span(&clause);
+                    match clause.as_rule() {
+                        Rule::doc_clause => rule.docs.extend(self.doc(clause)),
+                        Rule::cite_clause => {
+                            seen.check(self, "cite", clause_span, "rule");
+                            rule.cite = self.string_child(clause, "a citation");
+                        }
+                        Rule::effective_clause => {
+                            seen.check(self, "effective", clause_span, "rule");
+                            rule.effective = self.date_child(clause);
+                        }
+                        Rule::until_clause => {
+                            seen.check(self, "until", clause_span, "rule");
+                            rule.until = self.date_child(clause);
+                        }
+                        Rule::exception_clause => {
+                            let names: Vec<QualifiedName> = clause.into_inner().filter(|p| p.as_rule() == Rule::qualified_name).map(|p| self.qualified_name(p)).collect();
+                            rule.exception_to.extend(names);
+                        }
+                        Rule::priority_clause => {
+                            seen.check(self, "priority", clause_span, "rule");
+                            if let Some(number) = clause.into_inner().find(|p| p.as_rule() == Rule::integer) {
+                                let number_span = self.span(&number);
+                                rule.priority = self.integer(&number).map(|n| Spanned::new(n, number_span));
+                            }
+                        }
+                        Rule::when_clause => {
+                            seen.check(self, "when", clause_span, "rule");
+                            rule.when = self.expr_child(clause);
+                        }
+                        Rule::unless_clause => {
+                            seen.check(self, "unless", clause_span, "rule");
+                            rule.unless = self.expr_child(clause);
+                        }
+                        Rule::then_clause => {
+                            seen.check(self, "then", clause_span, "rule");
+                            for outcome in clause.into_inner().filter(|p| p.as_rule() == Rule::outcome) {
+                                if let Some(outcome) = self.outcome(outcome) {
+                                    rule.then.push(outcome);
+                                }
+                            }
+                        }
+                        Rule::because_clause => {
+                            seen.check(self, "because", clause_span, "rule");
+                            if let Some(string) = clause.into_inner().find(|p| p.as_rule() == Rule::string) {
+                                rule.because = Some(self.template(string));
+                            }
+                        }
+                        _ => self.internal(clause_span, "rule clause"),
+                    }
+                }
+                _ => self.internal(self.span(&part), "rule"),
+            }
+        }
+        Some(rule)
+    }
+
+    fn outcome(&mut self, pair: P<'_>) -> Option<Outcome> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let decision = { let child = self.next(&mut inner, span, "outcome decision")?; self.ident(child) };
+        let op = match self.next(&mut inner, span, "outcome operator")?.as_rule() {
+            Rule::kw_includes => OutcomeOp::Includes,
+            _ => OutcomeOp::Is,
+        };
+        let value = { let child = self.next(&mut inner, span, "outcome value")?; self.outcome_value(child) }?;
+        Some(Outcome { decision, op, value, span })
+    }
+
+    fn outcome_value(&mut self, pair: P<'_>) -> Option<Expr> {
+        let span = self.span(&pair);
+        let inner = self.next(&mut pair.into_inner(), span, "value")?;
+        self.value(inner)
+    }
+
+    /// A value that is a list, a literal or a name.
+    fn value(&mut self, pair: P<'_>) -> Option<Expr> {
+        let span = self.span(&pair);
+        Some(match pair.as_rule() {
+            Rule::list_literal => self.list(pair)?,
+            Rule::literal => Expr { kind: ExprKind::Literal(self.literal(pair)?), span },
+            Rule::qualified_name => Expr { kind: ExprKind::Name(self.qualified_name(pair)), span },
+            Rule::ident => {
+                let ident = self.ident(pair);
+                Expr { kind: ExprKind::Name(QualifiedName { parts: vec![ident], span }), span }
+            }
+            _ => {
+                self.internal(span, "value");
+                return None;
+            }
+        })
+    }
+
+    fn record(&mut self, pair: P<'_>) -> Option<RecordDecl> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let _keyword = self.next(&mut inner, span, "record keyword")?;
+        let name = { let child = self.next(&mut inner, span, "record name")?; self.ident(child) };
+        let mut record = RecordDecl { name, docs: Vec::new(), fields: Vec::new(), span };
+        for part in inner {
+            match part.as_rule() {
+                Rule::doc_clause => record.docs.extend(self.doc(part)),
+                Rule::field_decl => {
+                    let field_span = self.span(&part);
+                    let mut field = part.into_inner();
+                    let name = { let child = self.next(&mut field, field_span, "field name")?; self.ident(child) };
+                    let ty = { let child = self.next(&mut field, field_span, "field type")?; self.type_expr(child) }?;
+                    let doc = field.next().and_then(|d| {
+                        if d.as_rule() == Rule::string {
+                            let text = self.plain_string(d, "a description");
+                            Some(Doc { text: text.node, block: false, span: text.span })
+                        } else {
+                            self.doc(d)
+                        }
+                    });
+                    record.fields.push(FieldDecl { name, ty, doc, span: field_span });
+                }
+                _ => {}
+            }
+        }
+        Some(record)
+    }
+
+    fn type_expr(&mut self, pair: P<'_>) -> Option<TypeExpr> {
+        let span = self.span(&pair);
+        let mut optional = false;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::kw_optional => optional = true,
+                Rule::ident => return Some(TypeExpr { optional, kind: TypeKind::Named(self.ident(part)), span }),
+                Rule::set_type => {
+                    let set_span = self.span(&part);
+                    let Some(element) = part.into_inner().find(|p| p.as_rule() == Rule::type_expr) else {
+                        self.internal(set_span, "set element");
+                        return None;
+                    };
+                    let element = self.type_expr(element)?;
+                    return Some(TypeExpr { optional, kind: TypeKind::Set(Box::new(element)), span });
+                }
+                Rule::list_type => {
+                    let mut min = None;
+                    let mut element = None;
+                    for piece in part.into_inner() {
+                        match piece.as_rule() {
+                            Rule::min_count => {
+                                if let Some(number) = piece.into_inner().find(|p| p.as_rule() == Rule::integer) {
+                                    let number_span = self.span(&number);
+                                    min = self.integer(&number).and_then(|n| self.in_range_u32(n, number_span)).map(|n| Spanned::new(n, number_span));
+                                }
+                            }
+                            Rule::type_expr => element = self.type_expr(piece),
+                            _ => {}
+                        }
+                    }
+                    return Some(TypeExpr { optional, kind: TypeKind::List { min, element: Box::new(element?) }, span });
+                }
+                _ => {}
+            }
+        }
+        self.internal(span, "type");
+        None
+    }
+
+    fn enum_decl(&mut self, pair: P<'_>) -> Option<EnumDecl> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let _keyword = self.next(&mut inner, span, "enum keyword")?;
+        let name = { let child = self.next(&mut inner, span, "enum name")?; self.ident(child) };
+        let mut decl = EnumDecl { name, docs: Vec::new(), variants: Vec::new(), span };
+        for part in inner {
+            match part.as_rule() {
+                Rule::doc_clause => decl.docs.extend(self.doc(part)),
+                Rule::enum_variant => {
+                    let variant_span = self.span(&part);
+                    let mut pieces = part.into_inner();
+                    let name = { let child = self.next(&mut pieces, variant_span, "enum value")?; self.ident(child) };
+                    let description = pieces.next().map(|s| self.plain_string(s, "a description"));
+                    decl.variants.push(Variant { name, description, span: variant_span });
+                }
+                _ => {}
+            }
+        }
+        Some(decl)
+    }
+
+    fn decision(&mut self, pair: P<'_>) -> Option<DecisionDecl> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let _keyword = self.next(&mut inner, span, "decision keyword")?;
+        let name = { let child = self.next(&mut inner, span, "decision name")?; self.ident(child) };
+        let mut decl = DecisionDecl { name, title: None, docs: Vec::new(), values: Vec::new(), ty: None, combine: None, default: None, unknown: None, span };
+        let mut seen = Seen(HashMap::new());
+        for part in inner {
+            match part.as_rule() {
+                Rule::string => decl.title = Some(self.plain_string(part, "a title")),
+                Rule::decision_clause => {
+                    let Some(clause) = part.into_inner().next() else { continue };
+                    let clause_span = self.span(&clause);
+                    match clause.as_rule() {
+                        Rule::doc_clause => decl.docs.extend(self.doc(clause)),
+                        Rule::values_clause => {
+                            seen.check(self, "values", clause_span, "decision");
+                            decl.values = clause.into_inner().filter(|p| p.as_rule() == Rule::ident).map(|p| self.ident(p)).collect();
+                        }
+                        Rule::type_clause => {
+                            seen.check(self, "type", clause_span, "decision");
+                            if let Some(ty) = clause.into_inner().find(|p| p.as_rule() == Rule::type_expr) {
+                                decl.ty = self.type_expr(ty);
+                            }
+                        }
+                        Rule::combine_clause => {
+                            seen.check(self, "combine", clause_span, "decision");
+                            if let Some(mode) = clause.into_inner().find(|p| p.as_rule() == Rule::combine_mode) {
+                                let mode_span = self.span(&mode);
+                                let text = mode.as_str();
+                                let mode = if text.starts_with("most") {
+                                    CombineMode::MostRestrictive
+                                } else {
+                                    match text {
+                                        "union" => CombineMode::Union,
+                                        "any" => CombineMode::Any,
+                                        "all" => CombineMode::All,
+                                        _ => CombineMode::Priority,
+                                    }
+                                };
+                                decl.combine = Some(Spanned::new(mode, mode_span));
+                            }
+                        }
+                        Rule::default_clause => {
+                            seen.check(self, "default", clause_span, "decision");
+                            if let Some(value) = clause.into_inner().find(|p| p.as_rule() == Rule::outcome_value) {
+                                decl.default = self.outcome_value(value);
+                            }
+                        }
+                        Rule::unknown_clause => {
+                            seen.check(self, "unknown", clause_span, "decision");
+                            if let Some(value) = clause.into_inner().find(|p| p.as_rule() == Rule::outcome_value) {
+                                decl.unknown = self.outcome_value(value);
+                            }
+                        }
+                        _ => self.internal(clause_span, "decision clause"),
+                    }
+                }
+                _ => {}
+            }
+        }
+        Some(decl)
+    }
+
+    fn table(&mut self, pair: P<'_>) -> Option<TableDecl> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let _keyword = self.next(&mut inner, span, "table keyword")?;
+        let name = { let child = self.next(&mut inner, span, "table name")?; self.ident(child) };
+        let mut table = TableDecl { name, title: None, docs: Vec::new(), source: None, as_of: None, columns: Vec::new(), load: None, rows: Vec::new(), span };
+        let mut seen = Seen(HashMap::new());
+        for part in inner {
+            match part.as_rule() {
+                Rule::string => table.title = Some(self.plain_string(part, "a title")),
+                Rule::table_clause => {
+                    let Some(clause) = part.into_inner().next() else { continue };
+                    let clause_span = self.span(&clause);
+                    match clause.as_rule() {
+                        Rule::doc_clause => table.docs.extend(self.doc(clause)),
+                        Rule::source_clause => {
+                            seen.check(self, "source", clause_span, "table");
+                            table.source = self.string_child(clause, "a source");
+                        }
+                        Rule::as_of_clause => {
+                            seen.check(self, "as of", clause_span, "table");
+                            table.as_of = self.date_child(clause);
+                        }
+                        Rule::columns_clause => {
+                            seen.check(self, "columns", clause_span, "table");
+                            for column in clause.into_inner().filter(|p| p.as_rule() == Rule::column_decl) {
+                                let column_span = self.span(&column);
+                                let mut pieces = column.into_inner();
+                                let name = { let child = self.next(&mut pieces, column_span, "column name")?; self.ident(child) };
+                                let ty = { let child = self.next(&mut pieces, column_span, "column type")?; self.type_expr(child) }?;
+                                table.columns.push(ColumnDecl { name, ty, span: column_span });
+                            }
+                        }
+                        Rule::load_clause => {
+                            seen.check(self, "load", clause_span, "table");
+                            let mut input = false;
+                            let mut from = None;
+                            let mut format = None;
+                            for piece in clause.into_inner() {
+                                match piece.as_rule() {
+                                    Rule::kw_input => input = true,
+                                    Rule::string => {
+                                        let path = self.plain_string(piece, "a file name");
+                                        from = Some(if input { LoadSource::Input(path) } else { LoadSource::File(path) });
+                                    }
+                                    Rule::ident => format = Some(self.ident(piece)),
+                                    _ => {}
+                                }
+                            }
+                            table.load = from.map(|from| Load { from, format, span: clause_span });
+                        }
+                        Rule::row_decl => {
+                            let mut row = Row { cells: Vec::new(), effective: None, until: None, span: clause_span };
+                            for piece in clause.into_inner() {
+                                match piece.as_rule() {
+                                    Rule::cell => {
+                                        let cell_span = self.span(&piece);
+                                        let Some(value) = piece.into_inner().next() else { continue };
+                                        if value.as_rule() == Rule::dash {
+                                            row.cells.push(Cell::Dash(cell_span));
+                                        } else if let Some(expr) = self.value(value) {
+                                            row.cells.push(Cell::Value(expr));
+                                        }
+                                    }
+                                    Rule::effective_clause => row.effective = self.date_child(piece),
+                                    Rule::until_clause => row.until = self.date_child(piece),
+                                    _ => {}
+                                }
+                            }
+                            table.rows.push(row);
+                        }
+                        _ => self.internal(clause_span, "table clause"),
+                    }
+                }
+                _ => {}
+            }
+        }
+        Some(table)
+    }
+
+    fn test(&mut self, pair: P<'_>) -> Option<TestDecl> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let _keyword = self.next(&mut inner, span, "test keyword")?;
+        let name_pair = self.next(&mut inner, span, "test name")?;
+        let name = self.plain_string(name_pair, "a test name");
+        let mut test = TestDecl { name, docs: Vec::new(), as_of: None, given: None, expects: Vec::new(), span };
+        let mut seen = Seen(HashMap::new());
+        for part in inner {
+            if part.as_rule() != Rule::test_clause {
+                continue;
+            }
+            let Some(clause) = part.into_inner().next() else { continue };
+            let clause_span = self.span(&clause);
+            match clause.as_rule() {
+                Rule::doc_clause => test.docs.extend(self.doc(clause)),
+                Rule::as_of_test_clause => {
+                    seen.check(self, "as of", clause_span, "test");
+                    test.as_of = self.date_child(clause);
+                }
+                Rule::given_clause => {
+                    seen.check(self, "given", clause_span, "test");
+                    for piece in clause.into_inner() {
+                        match piece.as_rule() {
+                            Rule::json_object => {
+                                let span = self.span(&piece);
+                                test.given = Some(Given::Inline { text: piece.as_str().to_string(), span });
+                            }
+                            Rule::string => test.given = Some(Given::File(self.plain_string(piece, "a file name"))),
+                            _ => {}
+                        }
+                    }
+                }
+                Rule::expect_clause => {
+                    for piece in clause.into_inner() {
+                        match piece.as_rule() {
+                            Rule::kw_rejected => test.expects.push(Expect::Rejected(clause_span)),
+                            Rule::outcome => {
+                                if let Some(outcome) = self.outcome(piece) {
+                                    test.expects.push(Expect::Outcome(outcome));
+                                }
+                            }
+                            Rule::expect_rule => {
+                                let mut name = None;
+                                let mut fires = true;
+                                for bit in piece.into_inner() {
+                                    match bit.as_rule() {
+                                        Rule::qualified_name => name = Some(self.qualified_name(bit)),
+                                        Rule::kw_does => fires = false,
+                                        _ => {}
+                                    }
+                                }
+                                if let Some(name) = name {
+                                    test.expects.push(Expect::Rule { name, fires, span: clause_span });
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                _ => self.internal(clause_span, "test clause"),
+            }
+        }
+        Some(test)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Expressions
+    // -----------------------------------------------------------------------------------------
+
+    fn expr_child(&mut self, clause: P<'_>) -> Option<Expr> {
+        let expr = clause.into_inner().find(|p| p.as_rule() == Rule::expr)?;
+        self.expr(expr)
+    }
+
+    fn expr(&mut self, pair: P<'_>) -> Option<Expr> {
+        let span = self.span(&pair);
+        match pair.as_rule() {
+            Rule::expr | Rule::primary => {
+                let inner = self.next(&mut pair.into_inner(), span, "expression")?;
+                self.expr(inner)
+            }
+            Rule::or_expr => self.fold_binary(pair, BinaryOp::Or),
+            Rule::and_expr => self.fold_binary(pair, BinaryOp::And),
+            Rule::not_expr => {
+                let mut negations = 0usize;
+                let mut operand = None;
+                for part in pair.into_inner() {
+                    match part.as_rule() {
+                        Rule::kw_not => negations += 1,
+                        _ => operand = self.expr(part),
+                    }
+                }
+                let mut expr = operand?;
+                for _ in 0..negations {
+                    expr = Expr { kind: ExprKind::Not(Box::new(expr)), span };
+                }
+                Some(expr)
+            }
+            Rule::comparison => {
+                let mut inner = pair.into_inner();
+                let lhs = { let child = self.next(&mut inner, span, "comparison operand")?; self.expr(child) }?;
+                let Some(next) = inner.next() else { return Some(lhs) };
+                match next.as_rule() {
+                    Rule::presence_test => {
+                        let mut negated = false;
+                        let mut empty = false;
+                        for part in next.into_inner() {
+                            match part.as_rule() {
+                                Rule::kw_not => negated = true,
+                                Rule::kw_empty => empty = true,
+                                _ => {}
+                            }
+                        }
+                        let test = match (empty, negated) {
+                            (false, false) => PresenceTest::Missing,
+                            (false, true) => PresenceTest::NotMissing,
+                            (true, false) => PresenceTest::Empty,
+                            (true, true) => PresenceTest::NotEmpty,
+                        };
+                        Some(Expr { kind: ExprKind::Presence { expr: Box::new(lhs), test }, span })
+                    }
+                    Rule::compare_op => {
+                        let op = self.compare_op(next)?;
+                        let rhs = { let child = self.next(&mut inner, span, "comparison right operand")?; self.expr(child) }?;
+                        Some(Expr { kind: ExprKind::Compare { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span })
+                    }
+                    _ => {
+                        self.internal(span, "comparison");
+                        None
+                    }
+                }
+            }
+            Rule::sum | Rule::product => {
+                let mut inner = pair.into_inner();
+                let mut lhs = { let child = self.next(&mut inner, span, "arithmetic operand")?; self.expr(child) }?;
+                while let Some(op) = inner.next() {
+                    let op = match op.as_str() {
+                        "+" => BinaryOp::Add,
+                        "-" => BinaryOp::Sub,
+                        "*" => BinaryOp::Mul,
+                        _ => BinaryOp::Div,
+                    };
+                    let rhs = { let child = self.next(&mut inner, span, "arithmetic operand")?; self.expr(child) }?;
+                    let joined = lhs.span.join(rhs.span);
+                    lhs = Expr { kind: ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span: joined };
+                }
+                Some(lhs)
+            }
+            Rule::paren => {
+                let inner = pair.into_inner().find(|p| p.as_rule() == Rule::expr)?;
+                let mut expr = self.expr(inner)?;
+                expr.span = span;
+                Some(expr)
+            }
+            Rule::quantifier => {
+                let mut inner = pair.into_inner();
+                let kind = match self.next(&mut inner, span, "quantifier")?.as_rule() {
+                    Rule::kw_every => QuantifierKind::Every,
+                    Rule::kw_no => QuantifierKind::No,
+                    _ => QuantifierKind::Any,
+                };
+                let var = { let child = self.next(&mut inner, span, "quantifier variable")?; self.ident(child) };
+                let _in = self.next(&mut inner, span, "`in`")?;
+                let collection = { let child = self.next(&mut inner, span, "quantifier collection")?; self.qualified_name(child) };
+                let _where = self.next(&mut inner, span, "`where`")?;
+                let body = { let child = self.next(&mut inner, span, "quantifier body")?; self.expr(child) }?;
+                Some(Expr { kind: ExprKind::Quantifier { kind, var, collection, body: Box::new(body) }, span })
+            }
+            Rule::call => {
+                let mut inner = pair.into_inner();
+                let function = { let child = self.next(&mut inner, span, "function name")?; self.ident(child) };
+                let mut args = Vec::new();
+                for arg in inner {
+                    args.push(self.expr(arg)?);
+                }
+                Some(Expr { kind: ExprKind::Call { function, args }, span })
+            }
+            Rule::list_literal | Rule::literal | Rule::qualified_name | Rule::ident => self.value(pair),
+            _ => {
+                self.internal(span, "expression kind");
+                None
+            }
+        }
+    }
+
+    fn fold_binary(&mut self, pair: P<'_>, op: BinaryOp) -> Option<Expr> {
+        let span = self.span(&pair);
+        let mut operands = pair.into_inner().filter(|p| !matches!(p.as_rule(), Rule::kw_and | Rule::kw_or));
+        let Some(first) = operands.next() else {
+            self.internal(span, "operand");
+            return None;
+        };
+        let mut lhs = self.expr(first)?;
+        for rhs in operands {
+            let rhs = self.expr(rhs)?;
+            let joined = lhs.span.join(rhs.span);
+            lhs = Expr { kind: ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span: joined };
+        }
+        Some(lhs)
+    }
+
+    fn compare_op(&mut self, pair: P<'_>) -> Option<CompareOp> {
+        let span = self.span(&pair);
+        let op = self.next(&mut pair.into_inner(), span, "operator")?;
+        Some(match op.as_rule() {
+            Rule::op_is_not => CompareOp::IsNot,
+            Rule::op_is => CompareOp::Is,
+            Rule::op_not_in => CompareOp::NotIn,
+            Rule::op_in => CompareOp::In,
+            Rule::op_not_within => CompareOp::NotWithin,
+            Rule::op_within => CompareOp::Within,
+            Rule::op_matches => CompareOp::Matches,
+            Rule::op_on_or_before => CompareOp::OnOrBefore,
+            Rule::op_on_or_after => CompareOp::OnOrAfter,
+            Rule::op_before => CompareOp::Before,
+            Rule::op_after => CompareOp::After,
+            Rule::op_le => CompareOp::Le,
+            Rule::op_ge => CompareOp::Ge,
+            Rule::op_ne => CompareOp::Ne,
+            Rule::op_lt => CompareOp::Lt,
+            Rule::op_gt => CompareOp::Gt,
+            Rule::op_eq => CompareOp::Eq,
+            _ => {
+                self.internal(span, "operator kind");
+                return None;
+            }
+        })
+    }
+
+    fn list(&mut self, pair: P<'_>) -> Option<Expr> {
+        let span = self.span(&pair);
+        let mut elements = Vec::new();
+        for element in pair.into_inner() {
+            elements.push(self.expr(element)?);
+        }
+        Some(Expr { kind: ExprKind::List(elements), span })
+    }
+
+    fn literal(&mut self, pair: P<'_>) -> Option<Literal> {
+        let span = self.span(&pair);
+        let inner = self.next(&mut pair.into_inner(), span, "literal")?;
+        Some(match inner.as_rule() {
+            Rule::kw_true => Literal::Bool(true),
+            Rule::kw_false => Literal::Bool(false),
+            Rule::integer => Literal::Integer(self.integer(&inner)?),
+            Rule::decimal => Literal::Decimal(inner.as_str().to_string()),
+            Rule::string => Literal::Str(self.template(inner)),
+            Rule::date => Literal::Date(self.date(&inner)?.node),
+            _ => {
+                self.internal(span, "literal kind");
+                return None;
+            }
+        })
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Leaves
+    // -----------------------------------------------------------------------------------------
+
+    fn ident(&self, pair: P<'_>) -> Ident {
+        Spanned::new(pair.as_str().to_string(), self.span(&pair))
+    }
+
+    fn qualified_name(&self, pair: P<'_>) -> QualifiedName {
+        let span = self.span(&pair);
+        if pair.as_rule() == Rule::ident {
+            return QualifiedName { parts: vec![self.ident(pair)], span };
+        }
+        let parts = pair.into_inner().filter(|p| p.as_rule() == Rule::ident).map(|p| self.ident(p)).collect();
+        QualifiedName { parts, span }
+    }
+
+    fn template(&mut self, pair: P<'_>) -> Template {
+        let span = self.span(&pair);
+        let mut parts: Vec<TemplatePart> = Vec::new();
+        let push_text = |parts: &mut Vec<TemplatePart>, text: &str| {
+            if let Some(TemplatePart::Text(last)) = parts.last_mut() {
+                last.push_str(text);
+            } else {
+                parts.push(TemplatePart::Text(text.to_string()));
+            }
+        };
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::string_text => push_text(&mut parts, part.as_str()),
+                Rule::string_escape => {
+                    let escaped = match part.as_str() {
+                        "\\n" => "\n",
+                        "\\t" => "\t",
+                        other => other.get(1..).unwrap_or(""),
+                    };
+                    push_text(&mut parts, escaped);
+                }
+                Rule::interpolation => {
+                    if let Some(name) = part.into_inner().find(|p| p.as_rule() == Rule::qualified_name) {
+                        parts.push(TemplatePart::Value(self.qualified_name(name)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Template { parts, span }
+    }
+
+    /// A string where quoted values make no sense: `{...}` there is an error.
+    fn plain_string(&mut self, pair: P<'_>, what: &str) -> Str {
+        let template = self.template(pair);
+        let mut text = String::new();
+        for part in &template.parts {
+            match part {
+                TemplatePart::Text(t) => text.push_str(t),
+                TemplatePart::Value(name) => {
+                    self.diagnostics.push(
+                        Diagnostic::error(Code::E0010, format!("a value cannot be quoted in {what}"))
+                            .with_label(self.file, name.span, "values are quoted only in `because` sentences, outcomes and conditions")
+                            .with_help(format!("to write a literal brace, escape it: `\\{{{}\\}}`", name.dotted())),
+                    );
+                }
+            }
+        }
+        Spanned::new(text, template.span)
+    }
+
+    fn string_child(&mut self, clause: P<'_>, what: &str) -> Option<Str> {
+        let string = clause.into_inner().find(|p| p.as_rule() == Rule::string)?;
+        Some(self.plain_string(string, what))
+    }
+
+    fn date(&mut self, pair: &P<'_>) -> Option<DateLit> {
+        let span = self.span(pair);
+        match Date::parse(pair.as_str()) {
+            Some(date) => Some(Spanned::new(date, span)),
+            None => {
+                self.diagnostics.push(
+                    Diagnostic::error(Code::E0007, format!("`{}` is not a date", pair.as_str()))
+                        .with_label(self.file, span, "no such day in the calendar")
+                        .with_help("write dates as YYYY-MM-DD with a real month (01-12) and day"),
+                );
+                None
+            }
+        }
+    }
+
+    fn date_child(&mut self, clause: P<'_>) -> Option<DateLit> {
+        let date = clause.into_inner().find(|p| p.as_rule() == Rule::date)?;
+        self.date(&date)
+    }
+
+    fn integer(&mut self, pair: &P<'_>) -> Option<i64> {
+        match pair.as_str().parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                let span = self.span(pair);
+                self.diagnostics.push(
+                    Diagnostic::error(Code::E0007, format!("`{}` is too large a number", pair.as_str()))
+                        .with_label(self.file, span, "out of range")
+                        .with_help(format!("whole numbers must lie between {} and {}", i64::MIN, i64::MAX)),
+                );
+                None
+            }
+        }
+    }
+
+    fn in_range_u32(&mut self, n: i64, span: Span) -> Option<u32> {
+        match u32::try_from(n) {
+            Ok(n) => Some(n),
+            Err(_) => {
+                self.diagnostics.push(Diagnostic::error(Code::E0007, format!("`{n}` is not a valid count")).with_label(self.file, span, "must be between 0 and 4294967295"));
+                None
+            }
+        }
+    }
+
+    fn doc(&mut self, clause: P<'_>) -> Option<Doc> {
+        let span = self.span(&clause);
+        for part in clause.into_inner() {
+            match part.as_rule() {
+                Rule::doc_string => {
+                    let text = part.into_inner().next().map_or("", |t| t.as_str()).to_string();
+                    return Some(Doc { text, block: true, span });
+                }
+                Rule::string => {
+                    let text = self.plain_string(part, "documentation").node;
+                    return Some(Doc { text, block: false, span });
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
+impl Seen {
+    /// Records that `clause` was given at `span`; reports it if it was given before.
+    fn check(&mut self, lower: &mut Lower<'_>, clause: &'static str, span: Span, owner: &str) {
+        if let Some(first) = self.0.insert(clause, span) {
+            lower.diagnostics.push(
+                Diagnostic::error(Code::E0008, format!("the {owner} gives `{clause}` twice"))
+                    .with_label(lower.file, span, format!("second `{clause}`"))
+                    .with_label(lower.file, first, "first given here")
+                    .with_help(format!("a {owner} has at most one `{clause}`; remove one of them or merge them")),
+            );
+        }
+    }
+}
