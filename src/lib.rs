@@ -13,6 +13,7 @@
 
 pub mod date;
 pub mod diagnostic;
+pub mod library;
 pub mod source;
 pub mod suggest;
 pub mod syntax;
