@@ -1,1 +1,2 @@
 //! Vigil library
+pub mod screen;
