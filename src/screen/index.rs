@@ -52,6 +52,8 @@ pub struct ScreeningIndex {
     threshold: f64,
     tokens: Vec<Token>,
     forms: Vec<Form>,
+    /// `forms[i].weight`, kept apart so that the candidate loop reads a dense array.
+    form_weights: Vec<f32>,
     /// Distinct token ids of every form, concatenated.
     form_tokens: Vec<u32>,
     /// Token id to the forms containing it: `postings[posting_starts[t]..posting_starts[t + 1]]`.
@@ -72,6 +74,8 @@ struct QueryToken {
     /// Byte range in the tokenizer's text.
     span: (usize, usize),
     weight: f32,
+    /// Whether the token is too light to generate candidates (see `screen_one`).
+    light: bool,
 }
 
 /// A vocabulary token that a query token matches, and how well.
@@ -179,12 +183,21 @@ impl ScreeningIndex {
     }
 
     /// Screens one of the party's names, pushing every form that reaches the threshold.
+    ///
+    /// Candidates are generated only from the query's heavier tokens (prefix filtering): with
+    /// `A` the weight of the query tokens a form matches, its score is at most
+    /// `2A / (W_query + A)`, so reaching threshold `t` needs `A >= t * W_query / (2 - t)`. The
+    /// lightest tokens whose weights add up to less than that cannot make a match on their own;
+    /// their (long) posting lists only add to forms that a heavier token already found.
     fn screen_one(&self, scratch: &mut Scratch, name: &str, query: usize, out: &mut Vec<Match>) {
         self.match_tokens(scratch, name);
-        let query_weight: f32 = scratch.query_tokens.iter().map(|t| t.weight).sum();
         if scratch.matches.is_empty() {
             return;
         }
+        let query_weight: f32 = scratch.query_tokens.iter().map(|t| t.weight).sum();
+        let threshold = self.threshold as f32;
+        let needed = threshold * query_weight / (2.0 - threshold);
+        mark_light_tokens(&mut scratch.query_tokens, needed * (1.0 - BOUND_SLACK));
 
         // Accumulate an upper bound of each form's weighted overlap. A form may collect several
         // contributions for one query token (an exact and a fuzzy hit); the exact alignment
@@ -197,25 +210,33 @@ impl ScreeningIndex {
             ..
         } = scratch;
         touched.clear();
-        for m in matches.iter() {
-            let (Some(q), Some(token)) = (
-                query_tokens.get(m.query_token),
-                self.tokens.get(m.token as usize),
-            ) else {
-                continue;
-            };
-            let contribution = m.similarity * (q.weight + token.weight);
-            for &form in self.postings_of(m.token) {
-                if let Some(slot) = overlap.get_mut(form as usize) {
-                    if *slot == 0.0 {
-                        touched.push(form);
+        for light_pass in [false, true] {
+            for m in matches.iter() {
+                let (Some(q), Some(token)) = (
+                    query_tokens.get(m.query_token),
+                    self.tokens.get(m.token as usize),
+                ) else {
+                    continue;
+                };
+                if q.light != light_pass {
+                    continue;
+                }
+                let contribution = pair_value(m.similarity, q.weight, token.weight) as f32;
+                for &form in self.postings_of(m.token) {
+                    if let Some(slot) = overlap.get_mut(form as usize) {
+                        if *slot == 0.0 {
+                            if light_pass {
+                                continue;
+                            }
+                            touched.push(form);
+                        }
+                        *slot += contribution;
                     }
-                    *slot += contribution;
                 }
             }
         }
 
-        let threshold = self.threshold as f32 - BOUND_SLACK;
+        let cutoff = threshold - BOUND_SLACK;
         for i in 0..scratch.touched.len() {
             let Some(&form_id) = scratch.touched.get(i) else {
                 break;
@@ -224,12 +245,17 @@ impl ScreeningIndex {
                 .overlap
                 .get_mut(form_id as usize)
                 .map_or(0.0, std::mem::take);
+            let form_weight = self
+                .form_weights
+                .get(form_id as usize)
+                .copied()
+                .unwrap_or(0.0);
+            if bound < cutoff * (query_weight + form_weight) {
+                continue;
+            }
             let Some(form) = self.forms.get(form_id as usize) else {
                 continue;
             };
-            if bound / (query_weight + form.weight) < threshold {
-                continue;
-            }
             let score = self.align(scratch, form, f64::from(query_weight));
             if score >= self.threshold {
                 out.push(Match {
@@ -295,7 +321,11 @@ impl ScreeningIndex {
                     .reduce(f32::min)
                     .unwrap_or(self.unknown_weight)
             });
-            query_tokens.push(QueryToken { span, weight });
+            query_tokens.push(QueryToken {
+                span,
+                weight,
+                light: false,
+            });
         }
     }
 
@@ -354,7 +384,7 @@ impl ScreeningIndex {
 
     /// Scores a candidate form exactly: pairs query tokens with the form's tokens one to one,
     /// greedily by contribution, and returns the weighted Dice coefficient
-    /// `sum(similarity * (w_query + w_listed)) / (W_query + W_listed)`.
+    /// `sum(pair_value) / (W_query + W_listed)`, see [`pair_value`].
     fn align(&self, scratch: &mut Scratch, form: &Form, query_weight: f64) -> f64 {
         let listed = self.form_tokens_of(form);
         scratch.pairs.clear();
@@ -368,7 +398,7 @@ impl ScreeningIndex {
             ) else {
                 continue;
             };
-            let value = f64::from(m.similarity) * (f64::from(q.weight) + f64::from(token.weight));
+            let value = pair_value(m.similarity, q.weight, token.weight);
             scratch.pairs.push((value, m.query_token, position));
         }
         scratch
@@ -608,8 +638,10 @@ impl Builder {
         }
         let deletes = buckets(delete_keys, &mut bucket_ids);
 
+        let form_weights = self.forms.iter().map(|f| f.weight).collect();
         ScreeningIndex {
             entries,
+            form_weights,
             threshold: DEFAULT_THRESHOLD,
             tokens,
             forms: self.forms,
@@ -622,6 +654,33 @@ impl Builder {
             unknown_weight,
         }
     }
+}
+
+/// Marks as light the lightest query tokens whose weights add up to less than `needed`.
+fn mark_light_tokens(tokens: &mut [QueryToken], needed: f32) {
+    let mut light_weight = 0.0;
+    loop {
+        let lightest = tokens
+            .iter_mut()
+            .filter(|t| !t.light)
+            .min_by(|a, b| a.weight.total_cmp(&b.weight));
+        match lightest {
+            Some(t) if light_weight + t.weight < needed => {
+                light_weight += t.weight;
+                t.light = true;
+            }
+            _ => break,
+        }
+    }
+}
+
+/// What a pair of matched tokens adds to the numerator of the weighted Dice coefficient.
+///
+/// An exact pair adds both (equal) weights. A pair one edit apart adds its similarity times twice
+/// the smaller weight: a typo cannot make a party more distinctive than it is, so a common query
+/// word one letter away from a rare listed word ("china" and "chino") counts as the common word.
+fn pair_value(similarity: f32, query_weight: f32, listed_weight: f32) -> f64 {
+    f64::from(similarity) * 2.0 * f64::from(query_weight.min(listed_weight))
 }
 
 /// Groups `(hash, id)` keys into a hash map of runs in `bucket_ids`.

@@ -2,6 +2,8 @@
 //! legal-form words and stopwords, so that spelling conventions do not decide whether names match.
 
 use unicode_normalization::char::is_combining_mark;
+
+use super::fuzzy::one_edit_apart;
 use unicode_normalization::UnicodeNormalization;
 
 /// Legal-form phrases removed wherever they occur, longest first so that e.g. "joint stock company"
@@ -16,12 +18,15 @@ const LEGAL_PHRASES: &[&[&str]] = &[
     &["obshchestvo", "s", "ogranichennoy", "otvetstvennostyu"],
     &["obshchestvo", "s", "organichennoi", "otvetstvennostyu"],
     &["obshestvo", "s", "ogranichennoi", "otvetstvennostyu"],
+    &["obschestvo", "s", "ogranichennoi", "otvetstvennostyu"],
     &["tovarystvo", "z", "obmezhenoyu", "vidpovidalnistyu"],
     &["publichnoe", "aktsionernoe", "obshchestvo"],
     &["nepublichnoe", "aktsionernoe", "obshchestvo"],
     &["otkrytoe", "aktsionernoe", "obshchestvo"],
     &["zakrytoe", "aktsionernoe", "obshchestvo"],
+    &["publichnoe", "aktsionernoe", "obschestvo"],
     &["aktsionernoe", "obshchestvo"],
+    &["aktsionernoe", "obschestvo"],
     &["publichne", "aktsionerne", "tovarystvo"],
     &["aktsionerne", "tovarystvo"],
     // English long forms.
@@ -49,11 +54,19 @@ const LEGAL_PHRASES: &[&[&str]] = &[
     &["sirketi"],
     &["sociedad", "anonima"],
     &["societe", "anonyme"],
+    &["sociedad", "anonima", "de", "capital", "variable"],
+    &["s", "de", "rl", "de", "cv"],
+    &["s", "de", "rl"],
     &["sa", "de", "cv"],
     &["sapi", "de", "cv"],
     &["sab", "de", "cv"],
     &["de", "rl", "de", "cv"],
     &["sdn", "bhd"],
+    &["zartkoruen", "mukodo", "reszvenytarsasag"],
+    // Pinyin for "company limited" in romanized Chinese names.
+    &["gufen", "youxian", "gongsi"],
+    &["youxian", "zeren", "gongsi"],
+    &["youxian", "gongsi"],
     // Single legal-form words.
     &["ltd"],
     &["limited"],
@@ -75,6 +88,8 @@ const LEGAL_PHRASES: &[&[&str]] = &[
     &["kg"],
     &["sa"],
     &["sas"],
+    &["sasu"],
+    &["sac"],
     &["sarl"],
     &["sprl"],
     &["srl"],
@@ -95,6 +110,10 @@ const LEGAL_PHRASES: &[&[&str]] = &[
     &["ead"],
     &["ood"],
     &["eood"],
+    &["doo"],
+    &["ou"],
+    &["osoo"],
+    &["pjs"],
     &["jsc"],
     &["ojsc"],
     &["cjsc"],
@@ -112,6 +131,17 @@ const LEGAL_PHRASES: &[&[&str]] = &[
     &["fzllc"],
     &["wll"],
     &["kk"],
+];
+
+/// Long legal-form words that are also dropped when misspelled by one letter ("Compnay",
+/// "Limted"): left in, a misspelled legal form would count as the rarest word of the name.
+const LONG_LEGAL_WORDS: &[&str] = &[
+    "company",
+    "limited",
+    "corporation",
+    "incorporated",
+    "limitada",
+    "sirketi",
 ];
 
 /// Words that carry no identity in a name: articles, conjunctions and prepositions in the languages
@@ -233,7 +263,9 @@ impl Tokenizer {
                 i += len;
                 continue;
             }
-            if !STOPWORDS.contains(&token) {
+            let misspelled_legal =
+                token.len() >= 6 && LONG_LEGAL_WORDS.iter().any(|w| one_edit_apart(token, w));
+            if !STOPWORDS.contains(&token) && !misspelled_legal {
                 self.kept.push((start, end));
             }
             i += 1;
@@ -343,6 +375,14 @@ mod tests {
             "avia grupp"
         );
         assert_eq!(normalize_name("CIENTEC, S.A. DE C.V."), "cientec");
+        assert_eq!(
+            normalize_name("G Y R ARQUITECTOS, S. DE R.L. DE C.V."),
+            "g r arquitectos"
+        );
+        assert_eq!(
+            normalize_name("Kimia Part Sivan Compnay"),
+            "kimia part sivan"
+        );
         assert_eq!(
             normalize_name("Megasan Elektronik Ticaret Ve Sanayi A.S."),
             "megasan elektronik ticaret ve sanayi"
