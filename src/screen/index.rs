@@ -111,9 +111,9 @@ impl ScreeningIndex {
         Builder::default().build(entries)
     }
 
-    /// Returns a copy of the index that reports matches from `threshold` instead of
-    /// [`DEFAULT_THRESHOLD`] (clamped to `0.0..=1.0`; a threshold of 0 still needs a shared
-    /// token).
+    /// Makes the index report matches from `threshold` instead of [`DEFAULT_THRESHOLD`]
+    /// (clamped to `0.0..=1.0`; NaN keeps the default). Even at 0 a listed name must share at
+    /// least one token, exactly or within one edit, with the party to be reported.
     #[must_use]
     pub fn with_threshold(mut self, threshold: f64) -> Self {
         self.threshold = if threshold.is_nan() {

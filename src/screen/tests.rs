@@ -237,3 +237,18 @@ fn listed_name_lookup() {
     assert_eq!(e.listed_name(2), Some("C"));
     assert_eq!(e.listed_name(3), None);
 }
+
+#[test]
+fn index_can_be_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<ScreeningIndex>();
+    let index = sample_index();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| s.spawn(|| screen(&index, "Hikvison").len()))
+            .collect();
+        for h in handles {
+            assert_eq!(h.join().unwrap(), 1);
+        }
+    });
+}
