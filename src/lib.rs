@@ -14,6 +14,7 @@
 pub mod date;
 pub mod diagnostic;
 pub mod library;
+pub mod screen;
 pub mod source;
 pub mod suggest;
 pub mod syntax;
