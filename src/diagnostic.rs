@@ -285,7 +285,7 @@ impl<'a> MietteView<'a> {
 }
 
 fn named_source(file: &SourceFile) -> NamedSource<SourceText> {
-    NamedSource::new(file.name.to_string(), SourceText(file.clone())).with_language("vigil")
+    NamedSource::new(&file.name, SourceText(file.clone())).with_language("vigil")
 }
 
 /// The text of a [`SourceFile`], readable by miette.

@@ -359,9 +359,8 @@ impl<'a> Driver<'a> {
                     | Rule::test_clause
             )
         });
-        expected.retain(|e| {
-            !(wants_value && *e == "`not`") && !(wants_clause && *e == "a quoted string")
-        });
+        expected
+            .retain(|e| !(wants_value && *e == "`not`" || wants_clause && *e == "a quoted string"));
         if expected.is_empty() {
             expected.push(describe(rule).unwrap_or("something else"));
         }
