@@ -36,9 +36,28 @@ impl<'a> Lower<'a> {
         }
     }
 
+    /// The span of a pair in the file, from its first token to the end of its last one.
     fn span(&self, pair: &P<'_>) -> Span {
-        let s = pair.as_span();
-        Span::new(s.start() + self.offset, s.end() + self.offset)
+        Span::new(
+            pair.as_span().start() + self.offset,
+            token_end(pair) + self.offset,
+        )
+    }
+
+    /// The span of a clause's opening keyword (both words of `as of`, `combine by`, `load from`),
+    /// which is where a diagnostic about the whole clause points.
+    fn head_span(&self, clause: &P<'_>) -> Span {
+        let mut children = clause.clone().into_inner();
+        let Some(first) = children.next() else {
+            return self.span(clause);
+        };
+        let head = self.span(&first);
+        match (first.as_rule(), children.next()) {
+            (Rule::kw_as | Rule::kw_combine | Rule::kw_load | Rule::kw_exception, Some(second)) => {
+                head.join(self.span(&second))
+            }
+            _ => head,
+        }
     }
 
     fn internal(&mut self, span: Span, what: &str) {
@@ -139,25 +158,26 @@ impl<'a> Lower<'a> {
                         continue;
                     };
                     let clause_span = self.span(&clause);
+                    let clause_head = self.head_span(&clause);
                     match clause.as_rule() {
                         Rule::title_clause => {
-                            seen.check(self, "title", clause_span, "policy");
+                            seen.check(self, "title", clause_head, "policy");
                             policy.title = self.string_child(clause, "a title");
                         }
                         Rule::authority_clause => {
-                            seen.check(self, "authority", clause_span, "policy");
+                            seen.check(self, "authority", clause_head, "policy");
                             policy.authority = self.string_child(clause, "an authority");
                         }
                         Rule::cite_clause => {
-                            seen.check(self, "cite", clause_span, "policy");
+                            seen.check(self, "cite", clause_head, "policy");
                             policy.cite = self.string_child(clause, "a citation");
                         }
                         Rule::effective_clause => {
-                            seen.check(self, "effective", clause_span, "policy");
+                            seen.check(self, "effective", clause_head, "policy");
                             policy.effective = self.date_child(clause);
                         }
                         Rule::until_clause => {
-                            seen.check(self, "until", clause_span, "policy");
+                            seen.check(self, "until", clause_head, "policy");
                             policy.until = self.date_child(clause);
                         }
                         Rule::doc_clause => policy.docs.extend(self.doc(clause)),
@@ -203,18 +223,19 @@ impl<'a> Lower<'a> {
                         continue;
                     };
                     let clause_span = self.span(&clause);
+                    let clause_head = self.head_span(&clause);
                     match clause.as_rule() {
                         Rule::doc_clause => rule.docs.extend(self.doc(clause)),
                         Rule::cite_clause => {
-                            seen.check(self, "cite", clause_span, "rule");
+                            seen.check(self, "cite", clause_head, "rule");
                             rule.cite = self.string_child(clause, "a citation");
                         }
                         Rule::effective_clause => {
-                            seen.check(self, "effective", clause_span, "rule");
+                            seen.check(self, "effective", clause_head, "rule");
                             rule.effective = self.date_child(clause);
                         }
                         Rule::until_clause => {
-                            seen.check(self, "until", clause_span, "rule");
+                            seen.check(self, "until", clause_head, "rule");
                             rule.until = self.date_child(clause);
                         }
                         Rule::exception_clause => {
@@ -226,7 +247,7 @@ impl<'a> Lower<'a> {
                             rule.exception_to.extend(names);
                         }
                         Rule::priority_clause => {
-                            seen.check(self, "priority", clause_span, "rule");
+                            seen.check(self, "priority", clause_head, "rule");
                             if let Some(number) =
                                 clause.into_inner().find(|p| p.as_rule() == Rule::integer)
                             {
@@ -236,15 +257,15 @@ impl<'a> Lower<'a> {
                             }
                         }
                         Rule::when_clause => {
-                            seen.check(self, "when", clause_span, "rule");
+                            seen.check(self, "when", clause_head, "rule");
                             rule.when = self.expr_child(clause);
                         }
                         Rule::unless_clause => {
-                            seen.check(self, "unless", clause_span, "rule");
+                            seen.check(self, "unless", clause_head, "rule");
                             rule.unless = self.expr_child(clause);
                         }
                         Rule::then_clause => {
-                            seen.check(self, "then", clause_span, "rule");
+                            seen.check(self, "then", clause_head, "rule");
                             for outcome in
                                 clause.into_inner().filter(|p| p.as_rule() == Rule::outcome)
                             {
@@ -254,7 +275,7 @@ impl<'a> Lower<'a> {
                             }
                         }
                         Rule::because_clause => {
-                            seen.check(self, "because", clause_span, "rule");
+                            seen.check(self, "because", clause_head, "rule");
                             if let Some(string) =
                                 clause.into_inner().find(|p| p.as_rule() == Rule::string)
                             {
@@ -510,10 +531,11 @@ impl<'a> Lower<'a> {
                         continue;
                     };
                     let clause_span = self.span(&clause);
+                    let clause_head = self.head_span(&clause);
                     match clause.as_rule() {
                         Rule::doc_clause => decl.docs.extend(self.doc(clause)),
                         Rule::values_clause => {
-                            seen.check(self, "values", clause_span, "decision");
+                            seen.check(self, "values", clause_head, "decision");
                             decl.values = clause
                                 .into_inner()
                                 .filter(|p| p.as_rule() == Rule::ident)
@@ -521,7 +543,7 @@ impl<'a> Lower<'a> {
                                 .collect();
                         }
                         Rule::type_clause => {
-                            seen.check(self, "type", clause_span, "decision");
+                            seen.check(self, "type", clause_head, "decision");
                             if let Some(ty) =
                                 clause.into_inner().find(|p| p.as_rule() == Rule::type_expr)
                             {
@@ -529,7 +551,7 @@ impl<'a> Lower<'a> {
                             }
                         }
                         Rule::combine_clause => {
-                            seen.check(self, "combine", clause_span, "decision");
+                            seen.check(self, "combine", clause_head, "decision");
                             if let Some(mode) = clause
                                 .into_inner()
                                 .find(|p| p.as_rule() == Rule::combine_mode)
@@ -550,7 +572,7 @@ impl<'a> Lower<'a> {
                             }
                         }
                         Rule::default_clause => {
-                            seen.check(self, "default", clause_span, "decision");
+                            seen.check(self, "default", clause_head, "decision");
                             if let Some(value) = clause
                                 .into_inner()
                                 .find(|p| p.as_rule() == Rule::outcome_value)
@@ -559,7 +581,7 @@ impl<'a> Lower<'a> {
                             }
                         }
                         Rule::unknown_clause => {
-                            seen.check(self, "unknown", clause_span, "decision");
+                            seen.check(self, "unknown", clause_head, "decision");
                             if let Some(value) = clause
                                 .into_inner()
                                 .find(|p| p.as_rule() == Rule::outcome_value)
@@ -604,18 +626,19 @@ impl<'a> Lower<'a> {
                         continue;
                     };
                     let clause_span = self.span(&clause);
+                    let clause_head = self.head_span(&clause);
                     match clause.as_rule() {
                         Rule::doc_clause => table.docs.extend(self.doc(clause)),
                         Rule::source_clause => {
-                            seen.check(self, "source", clause_span, "table");
+                            seen.check(self, "source", clause_head, "table");
                             table.source = self.string_child(clause, "a source");
                         }
                         Rule::as_of_clause => {
-                            seen.check(self, "as of", clause_span, "table");
+                            seen.check(self, "as of", clause_head, "table");
                             table.as_of = self.date_child(clause);
                         }
                         Rule::columns_clause => {
-                            seen.check(self, "columns", clause_span, "table");
+                            seen.check(self, "columns", clause_head, "table");
                             for column in clause
                                 .into_inner()
                                 .filter(|p| p.as_rule() == Rule::column_decl)
@@ -640,7 +663,7 @@ impl<'a> Lower<'a> {
                             }
                         }
                         Rule::load_clause => {
-                            seen.check(self, "load", clause_span, "table");
+                            seen.check(self, "load", clause_head, "table");
                             let mut input = false;
                             let mut from = None;
                             let mut format = None;
@@ -726,14 +749,15 @@ impl<'a> Lower<'a> {
                 continue;
             };
             let clause_span = self.span(&clause);
+            let clause_head = self.head_span(&clause);
             match clause.as_rule() {
                 Rule::doc_clause => test.docs.extend(self.doc(clause)),
                 Rule::as_of_test_clause => {
-                    seen.check(self, "as of", clause_span, "test");
+                    seen.check(self, "as of", clause_head, "test");
                     test.as_of = self.date_child(clause);
                 }
                 Rule::given_clause => {
-                    seen.check(self, "given", clause_span, "test");
+                    seen.check(self, "given", clause_head, "test");
                     for piece in clause.into_inner() {
                         match piece.as_rule() {
                             Rule::json_object => {
@@ -1142,10 +1166,25 @@ impl<'a> Lower<'a> {
         match Date::parse(pair.as_str()) {
             Some(date) => Some(Spanned::new(date, span)),
             None => {
+                let text = pair.as_str();
+                let part = |range: std::ops::Range<usize>| {
+                    text.get(range).and_then(|p| p.parse::<u32>().ok())
+                };
+                let help = match (part(0..4), part(5..7), part(8..10)) {
+                    (Some(year), Some(2), Some(29)) => {
+                        format!("February 29 exists only in leap years, and {year} is not one")
+                    }
+                    (_, Some(month), _) if !(1..=12).contains(&month) => {
+                        "the month must lie between 01 and 12".to_string()
+                    }
+                    (Some(0), _, _) => "the year must lie between 0001 and 9999".to_string(),
+                    (_, _, Some(0)) => "days are numbered from 01".to_string(),
+                    _ => "that month has fewer days; write dates as YYYY-MM-DD with a day that exists".to_string(),
+                };
                 self.diagnostics.push(
-                    Diagnostic::error(Code::E0007, format!("`{}` is not a date", pair.as_str()))
+                    Diagnostic::error(Code::E0007, format!("`{text}` is not a date"))
                         .with_label(self.file, span, "no such day in the calendar")
-                        .with_help("write dates as YYYY-MM-DD with a real month (01-12) and day"),
+                        .with_help(help),
                 );
                 None
             }
@@ -1223,18 +1262,89 @@ impl<'a> Lower<'a> {
     }
 }
 
-impl Seen {
-    /// Records that `clause` was given at `span`; reports it if it was given before.
-    fn check(&mut self, lower: &mut Lower<'_>, clause: &'static str, span: Span, owner: &str) {
-        if let Some(first) = self.0.insert(clause, span) {
-            lower.diagnostics.push(
-                Diagnostic::error(Code::E0008, format!("the {owner} gives `{clause}` twice"))
-                    .with_label(lower.file, span, format!("second `{clause}`"))
-                    .with_label(lower.file, first, "first given here")
-                    .with_help(format!(
-                        "a {owner} has at most one `{clause}`; remove one of them or merge them"
-                    )),
-            );
+/// The end of a pair's last token, relative to the text pest was given.
+///
+/// pest counts the whitespace and comments that a trailing `?` or `*` skipped before failing to
+/// match as part of the rule, so a `when` clause followed by a line break would otherwise reach
+/// up to the next clause. Between a pair's last child and its end stand only punctuation the
+/// grammar matched literally (`)`, `]`, `}`, the closing quotes of a string) and that trivia.
+fn token_end(pair: &P<'_>) -> usize {
+    let span = pair.as_span();
+    let Some(last) = pair.clone().into_inner().next_back() else {
+        return span.end();
+    };
+    let bytes = span.get_input().as_bytes();
+    let mut end = token_end(&last);
+    let mut index = end;
+    while index < span.end() {
+        match bytes.get(index) {
+            Some(b' ' | b'\t' | b'\r' | b'\n') => index += 1,
+            Some(b'#') => {
+                while index < span.end() && bytes.get(index) != Some(&b'\n') {
+                    index += 1;
+                }
+            }
+            Some(_) => {
+                index += 1;
+                end = index;
+            }
+            None => break,
         }
+    }
+    end
+}
+
+impl Seen {
+    /// Records that `clause` was given at `span`; reports it if it was given before. A third
+    /// occurrence is reported against the first, like the second.
+    fn check(&mut self, lower: &mut Lower<'_>, clause: &'static str, span: Span, owner: &str) {
+        let Some(&first) = self.0.get(clause) else {
+            self.0.insert(clause, span);
+            return;
+        };
+        let help = match clause {
+            "when" => format!(
+                "a {owner} has at most one `when`; join the two conditions with `and` in one `when`"
+            ),
+            // A rule that does not apply under either of two conditions does not apply when one
+            // or the other holds.
+            "unless" => format!(
+                "a {owner} has at most one `unless`; join the two conditions with `or` in one `unless`"
+            ),
+            "then" => format!(
+                "a {owner} has at most one `then`; list every outcome in one `then`, separated by `and`"
+            ),
+            _ => format!("a {owner} has at most one `{clause}`; remove one of them or merge them"),
+        };
+        lower.diagnostics.push(
+            Diagnostic::error(Code::E0008, format!("the {owner} gives `{clause}` twice"))
+                .with_label(lower.file, span, format!("second `{clause}`"))
+                .with_label(lower.file, first, "first given here")
+                .with_help(help),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::source::SourceFile;
+    use crate::syntax::ast::{Item, Member};
+
+    #[test]
+    fn spans_end_at_the_last_token_not_at_the_trivia_after_it() {
+        let text = "policy p\n  rule r\n    when a is b   # why\n\n    then x is y\n  end\nend\n";
+        let file = SourceFile::new("spans.vigil", text);
+        let (ast, diagnostics) = crate::syntax::parse(&file);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let Some(Item::Policy(policy)) = ast.items.first() else {
+            panic!("no policy")
+        };
+        let Some(Member::Rule(rule)) = policy.members.first() else {
+            panic!("no rule")
+        };
+        let when = rule.when.as_ref().unwrap();
+        assert_eq!(file.slice(when.span), "a is b");
+        let then = rule.then.first().unwrap();
+        assert_eq!(file.slice(then.span), "x is y");
     }
 }
