@@ -20,7 +20,18 @@ pub(crate) struct Lower<'a> {
     /// Offset of the current declaration in the file: pest sees only the declaration's text.
     pub offset: usize,
     pub diagnostics: Vec<Diagnostic>,
+    /// How deep the expression being built will be, counted generously (see [`MAX_EXPR_DEPTH`]).
+    depth: usize,
+    /// Whether the current declaration was already reported as nested too deeply.
+    reported_too_deep: bool,
 }
+
+/// The deepest expression tree lowering builds. The scan bounds how deeply the *text* nests
+/// (brackets, quantifiers), but a flat chain such as `not not not ...` or `a + b + c + ...`
+/// becomes a tree as deep as the chain is long, and every later stage (and dropping the tree)
+/// walks expressions recursively. The count includes a level for every grammar rule on the way
+/// down, so real conditions stay far below it.
+const MAX_EXPR_DEPTH: usize = 1_000;
 
 type P<'i> = Pair<'i, Rule>;
 
@@ -33,6 +44,8 @@ impl<'a> Lower<'a> {
             file,
             offset: 0,
             diagnostics: Vec::new(),
+            depth: 0,
+            reported_too_deep: false,
         }
     }
 
@@ -85,6 +98,7 @@ impl<'a> Lower<'a> {
     // -----------------------------------------------------------------------------------------
 
     pub fn top_item(&mut self, pair: P<'_>) -> Option<Item> {
+        self.reported_too_deep = false;
         let span = self.span(&pair);
         let inner = self.next(&mut pair.into_inner(), span, "top item")?;
         Some(match inner.as_rule() {
@@ -110,6 +124,7 @@ impl<'a> Lower<'a> {
     }
 
     pub fn member(&mut self, pair: P<'_>) -> Option<Member> {
+        self.reported_too_deep = false;
         let span = self.span(&pair);
         let inner = self.next(&mut pair.into_inner(), span, "member")?;
         Some(match inner.as_rule() {
@@ -823,22 +838,66 @@ impl<'a> Lower<'a> {
         self.expr(expr)
     }
 
+    /// Lowers an expression one level deeper than the current one.
     fn expr(&mut self, pair: P<'_>) -> Option<Expr> {
-        let span = self.span(&pair);
+        self.deeper(1, &pair.clone(), |lower| lower.expr_node(pair))
+    }
+
+    /// Runs `build` with the depth raised by `levels`, or reports the expression as nested too
+    /// deeply (once per declaration) when that passes [`MAX_EXPR_DEPTH`].
+    fn deeper<T>(
+        &mut self,
+        levels: usize,
+        at: &P<'_>,
+        build: impl FnOnce(&mut Self) -> Option<T>,
+    ) -> Option<T> {
+        self.depth += levels;
+        let result = if self.depth > MAX_EXPR_DEPTH {
+            if !self.reported_too_deep {
+                self.reported_too_deep = true;
+                let span = self.span(at);
+                self.diagnostics.push(
+                    Diagnostic::error(Code::E0003, "expression is nested too deeply")
+                        .with_label(self.file, span, "this part of the condition nests too deeply")
+                        .with_help("split the condition into several rules, or remove `not`s in pairs (two cancel out)"),
+                );
+            }
+            None
+        } else {
+            build(self)
+        };
+        self.depth -= levels;
+        result
+    }
+
+    fn expr_node(&mut self, pair: P<'_>) -> Option<Expr> {
+        // Rules that only pass their one child through need no span of their own.
         match pair.as_rule() {
             Rule::expr | Rule::primary => {
-                let inner = self.next(&mut pair.into_inner(), span, "expression")?;
-                self.expr(inner)
+                let Some(inner) = pair.clone().into_inner().next() else {
+                    let span = self.span(&pair);
+                    self.internal(span, "expression");
+                    return None;
+                };
+                return self.expr(inner);
             }
-            Rule::or_expr => self.fold_binary(pair, BinaryOp::Or),
-            Rule::and_expr => self.fold_binary(pair, BinaryOp::And),
+            Rule::or_expr => return self.fold_binary(pair, BinaryOp::Or),
+            Rule::and_expr => return self.fold_binary(pair, BinaryOp::And),
+            _ => {}
+        }
+        let span = self.span(&pair);
+        match pair.as_rule() {
             Rule::not_expr => {
                 let mut negations = 0usize;
                 let mut operand = None;
                 for part in pair.into_inner() {
                     match part.as_rule() {
                         Rule::kw_not => negations += 1,
-                        _ => operand = self.expr(part),
+                        // Each `not` wraps the operand once more.
+                        _ => {
+                            operand =
+                                self.deeper(negations, &part.clone(), |lower| lower.expr(part))
+                        }
                     }
                 }
                 let mut expr = operand?;
@@ -906,22 +965,25 @@ impl<'a> Lower<'a> {
                 }
             }
             Rule::sum | Rule::product => {
-                let mut inner = pair.into_inner();
-                let mut lhs = {
-                    let child = self.next(&mut inner, span, "arithmetic operand")?;
-                    self.expr(child)
-                }?;
-                while let Some(op) = inner.next() {
+                // Operands and operators alternate. The chain folds to the left, so the first
+                // operand ends up as deep as the chain is long.
+                let operands = pair.clone().into_inner().count().div_ceil(2);
+                let mut parts = pair.into_inner();
+                let first = self.next(&mut parts, span, "arithmetic operand")?;
+                let mut lhs = self.deeper(operands.saturating_sub(1), &first.clone(), |lower| {
+                    lower.expr(first)
+                })?;
+                let mut remaining = operands.saturating_sub(1);
+                while let Some(op) = parts.next() {
                     let op = match op.as_str() {
                         "+" => BinaryOp::Add,
                         "-" => BinaryOp::Sub,
                         "*" => BinaryOp::Mul,
                         _ => BinaryOp::Div,
                     };
-                    let rhs = {
-                        let child = self.next(&mut inner, span, "arithmetic operand")?;
-                        self.expr(child)
-                    }?;
+                    remaining = remaining.saturating_sub(1);
+                    let child = self.next(&mut parts, span, "arithmetic operand")?;
+                    let rhs = self.deeper(remaining, &child.clone(), |lower| lower.expr(child))?;
                     let joined = lhs.span.join(rhs.span);
                     lhs = Expr {
                         kind: ExprKind::Binary {
@@ -996,29 +1058,26 @@ impl<'a> Lower<'a> {
         }
     }
 
+    /// Lowers a chain of conditions joined by `and` (or by `or`). `and` and `or` are
+    /// associative, in three-valued logic too, so the chain is folded into a balanced tree: a
+    /// condition of thousands of alternatives is then only a few levels deep.
     fn fold_binary(&mut self, pair: P<'_>, op: BinaryOp) -> Option<Expr> {
-        let span = self.span(&pair);
-        let mut operands = pair
+        let parts: Vec<P<'_>> = pair
+            .clone()
             .into_inner()
-            .filter(|p| !matches!(p.as_rule(), Rule::kw_and | Rule::kw_or));
-        let Some(first) = operands.next() else {
+            .filter(|p| !matches!(p.as_rule(), Rule::kw_and | Rule::kw_or))
+            .collect();
+        if parts.is_empty() {
+            let span = self.span(&pair);
             self.internal(span, "operand");
             return None;
-        };
-        let mut lhs = self.expr(first)?;
-        for rhs in operands {
-            let rhs = self.expr(rhs)?;
-            let joined = lhs.span.join(rhs.span);
-            lhs = Expr {
-                kind: ExprKind::Binary {
-                    op,
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                },
-                span: joined,
-            };
         }
-        Some(lhs)
+        let levels = balanced_depth(parts.len());
+        let mut operands = Vec::with_capacity(parts.len());
+        for part in parts {
+            operands.push(self.deeper(levels, &part.clone(), |lower| lower.expr(part))?);
+        }
+        Some(balance(op, operands))
     }
 
     fn compare_op(&mut self, pair: P<'_>) -> Option<CompareOp> {
@@ -1262,6 +1321,38 @@ impl<'a> Lower<'a> {
     }
 }
 
+/// How many levels a balanced tree over `count` operands adds above them.
+fn balanced_depth(count: usize) -> usize {
+    let mut levels = 0;
+    while (1usize << levels.min(63)) < count {
+        levels += 1;
+    }
+    levels
+}
+
+/// Joins operands with `op` into a balanced tree that keeps their order. Up to three operands
+/// this is the usual left-nested tree (`(a and b) and c`).
+fn balance(op: BinaryOp, mut operands: Vec<Expr>) -> Expr {
+    if operands.len() <= 1 {
+        return operands.pop().unwrap_or(Expr {
+            kind: ExprKind::List(Vec::new()),
+            span: Span::default(),
+        });
+    }
+    let right = operands.split_off(operands.len().div_ceil(2));
+    let lhs = balance(op, operands);
+    let rhs = balance(op, right);
+    let span = lhs.span.join(rhs.span);
+    Expr {
+        kind: ExprKind::Binary {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        },
+        span,
+    }
+}
+
 /// The end of a pair's last token, relative to the text pest was given.
 ///
 /// pest counts the whitespace and comments that a trailing `?` or `*` skipped before failing to
@@ -1270,10 +1361,16 @@ impl<'a> Lower<'a> {
 /// grammar matched literally (`)`, `]`, `}`, the closing quotes of a string) and that trivia.
 fn token_end(pair: &P<'_>) -> usize {
     let span = pair.as_span();
+    let bytes = span.get_input().as_bytes();
+    // Skipped trivia ends with a line break or a space, unless a comment runs to the end of
+    // the text: most spans need no search.
+    let last_byte = span.end().checked_sub(1).and_then(|i| bytes.get(i));
+    if span.end() < bytes.len() && !last_byte.is_some_and(u8::is_ascii_whitespace) {
+        return span.end();
+    }
     let Some(last) = pair.clone().into_inner().next_back() else {
         return span.end();
     };
-    let bytes = span.get_input().as_bytes();
     let mut end = token_end(&last);
     let mut index = end;
     while index < span.end() {
@@ -1328,7 +1425,7 @@ impl Seen {
 #[cfg(test)]
 mod tests {
     use crate::source::SourceFile;
-    use crate::syntax::ast::{Item, Member};
+    use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Item, Member};
 
     #[test]
     fn spans_end_at_the_last_token_not_at_the_trivia_after_it() {
@@ -1346,5 +1443,49 @@ mod tests {
         assert_eq!(file.slice(when.span), "a is b");
         let then = rule.then.first().unwrap();
         assert_eq!(file.slice(then.span), "x is y");
+    }
+
+    /// The operands of an expression tree, left to right.
+    fn leaves<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
+        match &expr.kind {
+            ExprKind::Binary { lhs, rhs, .. } => {
+                leaves(lhs, out);
+                leaves(rhs, out);
+            }
+            _ => out.push(expr),
+        }
+    }
+
+    #[test]
+    fn and_chains_become_balanced_trees_that_keep_their_order() {
+        let text = "policy p\n  rule r\n    when a is 1 and a is 2 and a is 3 and a is 4 and a is 5\n    then x is y\n  end\nend\n";
+        let file = SourceFile::new("chain.vigil", text);
+        let (ast, diagnostics) = crate::syntax::parse(&file);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let Some(Item::Policy(policy)) = ast.items.first() else {
+            panic!("no policy")
+        };
+        let Some(Member::Rule(rule)) = policy.members.first() else {
+            panic!("no rule")
+        };
+        let when = rule.when.as_ref().unwrap();
+        assert_eq!(
+            file.slice(when.span),
+            "a is 1 and a is 2 and a is 3 and a is 4 and a is 5"
+        );
+        let mut operands = Vec::new();
+        leaves(when, &mut operands);
+        let texts: Vec<&str> = operands.iter().map(|e| file.slice(e.span)).collect();
+        assert_eq!(texts, ["a is 1", "a is 2", "a is 3", "a is 4", "a is 5"]);
+        let ExprKind::Binary {
+            lhs,
+            rhs,
+            op: BinaryOp::And,
+        } = &when.kind
+        else {
+            panic!("not an `and`")
+        };
+        assert_eq!(file.slice(lhs.span), "a is 1 and a is 2 and a is 3");
+        assert_eq!(file.slice(rhs.span), "a is 4 and a is 5");
     }
 }

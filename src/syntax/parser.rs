@@ -168,24 +168,24 @@ impl<'a> Driver<'a> {
             >= MAX_ERRORS
     }
 
+    /// Reports that parsing stopped at `pos` because the file has too many errors.
+    fn stop_reporting(&mut self, pos: usize) {
+        let message = format!(
+            "too many syntax errors in `{}`; stopped after {MAX_ERRORS}",
+            self.file.name
+        );
+        self.report(
+            Diagnostic::error(Code::E0001, message)
+                .with_label(self.file, Span::at(pos), "parsing stopped here")
+                .with_help("fix the errors above and check again"),
+        );
+    }
+
     fn run(&mut self) {
         let mut pos = skip_trivia(self.text, 0);
         while pos < self.text.len() {
             if self.too_many_errors() {
-                self.report(
-                    Diagnostic::error(
-                        Code::E0001,
-                        format!(
-                            "too many syntax errors in `{}`; stopped after {MAX_ERRORS}",
-                            self.file.name
-                        ),
-                    )
-                    .with_label(
-                        self.file,
-                        Span::at(pos),
-                        "parsing stopped here",
-                    ),
-                );
+                self.stop_reporting(pos);
                 return;
             }
             let word = word_at(self.text, pos);
@@ -249,6 +249,7 @@ impl<'a> Driver<'a> {
         loop {
             pos = skip_trivia(self.text, pos);
             if self.too_many_errors() {
+                self.stop_reporting(pos);
                 return self.text.len();
             }
             let word = word_at(self.text, pos);
