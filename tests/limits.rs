@@ -306,3 +306,15 @@ fn a_hundred_thousand_conditions_joined_by_and_do_not_overflow_the_stack() {
     let condition = vec!["destination is \"CN\""; 100_000].join("\n      or ");
     assert!(check(&policy_with_condition(&condition)).is_empty());
 }
+
+#[test]
+fn diagnostics_on_very_long_lines_render_as_locations() {
+    // The renderer cannot draw under a column past 65,535; such labels become locations.
+    let cells = vec!["\"CN\""; 40_000].join(", ");
+    let text = format!("table t\n  columns country: country\n  row {cells} \"RU\"\nend\n");
+    let diagnostics = check(&text);
+    assert_eq!(error_codes(&diagnostics), [Code::E0001]);
+    let rendered = vigil::diagnostic::render_human(&diagnostics[0], vigil::diagnostic::RenderConfig::PLAIN);
+    assert!(rendered.contains("at limits.vigil:3:"), "{rendered}");
+    assert!(rendered.len() < 2_000, "{} bytes", rendered.len());
+}
