@@ -228,19 +228,24 @@ fn render_without_source(diagnostic: &Diagnostic, handler: &GraphicalReportHandl
 /// The longest source line drawn under a diagnostic; longer lines are shown as a location.
 const MAX_DRAWN_LINE: usize = 1_000;
 
-/// The length in characters of the longest line a span touches.
+/// The length in characters of the longest line drawn for a span: the lines it touches and
+/// the line of context miette shows before and after them.
 fn line_length_at(file: &SourceFile, span: Span) -> usize {
     let text = file.text.as_ref();
     let start = (span.start as usize).min(text.len());
     let end = (span.end as usize).clamp(start, text.len());
-    let line_start = text
-        .get(..start)
+    let before = text.get(..start).unwrap_or("");
+    let line_start = before.rfind('\n').unwrap_or(0);
+    let line_start = before
+        .get(..line_start)
         .and_then(|t| t.rfind('\n'))
         .map_or(0, |i| i + 1);
+    let after = text.get(end..).unwrap_or("");
+    let line_end = after.find('\n').map_or(text.len(), |i| end + i + 1);
     let line_end = text
-        .get(end..)
+        .get(line_end..)
         .and_then(|t| t.find('\n'))
-        .map_or(text.len(), |i| end + i);
+        .map_or(text.len(), |i| line_end + i);
     text.get(line_start..line_end).map_or(0, |lines| {
         lines
             .split('\n')

@@ -314,7 +314,18 @@ fn diagnostics_on_very_long_lines_render_as_locations() {
     let text = format!("table t\n  columns country: country\n  row {cells} \"RU\"\nend\n");
     let diagnostics = check(&text);
     assert_eq!(error_codes(&diagnostics), [Code::E0001]);
-    let rendered = vigil::diagnostic::render_human(&diagnostics[0], vigil::diagnostic::RenderConfig::PLAIN);
+    let rendered =
+        vigil::diagnostic::render_human(&diagnostics[0], vigil::diagnostic::RenderConfig::PLAIN);
     assert!(rendered.contains("at limits.vigil:3:"), "{rendered}");
     assert!(rendered.len() < 2_000, "{} bytes", rendered.len());
+}
+
+#[test]
+fn a_declaration_past_the_parser_work_limit_is_refused_with_e0006() {
+    // A list of over a million values in one condition fits in a file but takes the parser
+    // more steps than it allows one declaration.
+    let values = vec!["\"CN\""; 1_200_000].join(", ");
+    let text = policy_with_condition(&format!("destination in [{values}]"));
+    assert!(text.len() < MAX_SOURCE_BYTES);
+    assert_eq!(error_codes(&check(&text)), [Code::E0006]);
 }

@@ -393,7 +393,7 @@ impl<'a> Driver<'a> {
                         Span::new(start, start + word_at(self.text, start).len()),
                         format!("the parser gave up on this declaration ({message})"),
                     )
-                    .with_help("split the declaration into smaller ones");
+                    .with_help("split the declaration into smaller ones, or move long lists of values into a table");
             }
         };
         if let Some(diagnostic) = self.unclosed_text(start, pos, &positives) {
