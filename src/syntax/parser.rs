@@ -614,8 +614,20 @@ impl<'a> Driver<'a> {
         if !in_json {
             return None;
         }
-        let given = start + self.text.get(start..pos)?.rfind("given")?;
-        let open = given + self.text.get(given..pos)?.find('{')?;
+        // The first `given` followed by `{`: the word may also appear in the test's name, and
+        // both may appear inside the JSON.
+        let declaration = self.text.get(start..pos)?;
+        let open = declaration
+            .match_indices("given")
+            .filter_map(|(at, word)| {
+                let after = declaration.get(at + word.len()..)?;
+                let brace = after.len() - after.trim_start().len();
+                after
+                    .trim_start()
+                    .starts_with('{')
+                    .then_some(start + at + word.len() + brace)
+            })
+            .next()?;
         let json = self.text.get(open..)?;
         let mut deserializer = serde_json::Deserializer::from_str(json);
         let error = serde_json::Value::deserialize(&mut deserializer).err()?;
