@@ -427,13 +427,23 @@ impl<'a> Driver<'a> {
         });
         expected
             .retain(|e| !(wants_value && *e == "`not`" || wants_clause && *e == "a quoted string"));
+        // A comparison already names `is` and `in`; listing them again reads as a stutter.
+        if expected
+            .iter()
+            .any(|e| e.starts_with("a comparison such as"))
+        {
+            expected.retain(|e| !matches!(*e, "`is`" | "`in`" | "`not`"));
+        }
         if expected.is_empty() {
             expected.push(describe(rule).unwrap_or("something else"));
         }
-        // An outcome starts with the decision's name, so pest expects "a name" after `then`
-        // and `expect`; the author thinks of the whole outcome.
-        let after_outcome_keyword = previous_token(self.text, pos)
-            .is_some_and(|(_, word)| word == "then" || word == "expect");
+        // An outcome starts with the decision's name, so pest expects "a name" after `then`,
+        // `expect` and the `,` or `and` between outcomes; the author thinks of the whole outcome.
+        let after_outcome_keyword = previous_token(self.text, pos).is_some_and(|(_, word)| {
+            word == "then"
+                || word == "expect"
+                || (matches!(word, "," | "and") && self.clause_at(pos) == "then")
+        });
         if after_outcome_keyword && expected.contains(&"a name") {
             expected.retain(|e| *e != "a name");
             expected.insert(0, describe(Rule::outcome).unwrap_or("an outcome"));
@@ -455,8 +465,29 @@ impl<'a> Driver<'a> {
         }
         let expected_text = join_or(&expected);
 
-        // A block left open at the end of the file is common enough to get its own code.
-        if at_eof && positives.contains(&Rule::kw_end) {
+        // A block left open at the end of the file, or when the next declaration begins at its
+        // own indentation, is common enough to get its own code.
+        let next_declaration = found.span.start as usize == pos
+            && (MEMBER_WORDS.contains(&found.word.as_str())
+                || TOP_WORDS.contains(&found.word.as_str())
+                || found.word == "policy")
+            && self
+                .text
+                .get(..pos)
+                .is_some_and(|before| before.rsplit('\n').next().unwrap_or("").trim().is_empty())
+            && column_of(self.text, pos) <= column_of(self.text, start);
+        let ends_block = if at_eof {
+            Some((self.end_of_text(), "the file ends here".to_string()))
+        } else if next_declaration {
+            Some((
+                found.span,
+                format!("`{}` begins a new declaration here", found.word),
+            ))
+        } else {
+            None
+        };
+        if let (true, Some((end_span, end_label))) = (positives.contains(&Rule::kw_end), ends_block)
+        {
             let word = word_at(self.text, start);
             let name_start = skip_trivia(self.text, start + word.len());
             let name = match word_at(self.text, name_start) {
@@ -472,7 +503,7 @@ impl<'a> Driver<'a> {
                 Span::new(start, start + word.len()),
                 format!("this `{word}` is never closed"),
             )
-            .with_label(self.file, self.end_of_text(), "the file ends here")
+            .with_label(self.file, end_span, end_label)
             .with_help(format!("add `end` after the last clause of the `{word}`"));
         }
 
@@ -537,7 +568,20 @@ impl<'a> Driver<'a> {
         let after = self.text.get(found.span.end as usize..).unwrap_or("");
         let rest_of_line = after.split('\n').next().unwrap_or("").trim_start();
         let type_follows = rest_of_line.starts_with(|c: char| c.is_ascii_alphabetic());
-        if !name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') || !type_follows {
+        // A field's name starts its line; a column's follows `columns` or a comma. Anywhere
+        // else the word is more likely the rest of a broken type (`optional lst of party`).
+        let start = found.span.start as usize;
+        let previous = previous_token(self.text, start).map_or("", |(_, token)| token);
+        let in_place = match what {
+            "field" => self.text.get(..start).map_or(true, |before| {
+                before.rsplit('\n').next().unwrap_or("").trim().is_empty()
+            }),
+            _ => previous == "columns" || previous == ",",
+        };
+        if !name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            || !type_follows
+            || !in_place
+        {
             return None;
         }
         Some(
@@ -726,7 +770,24 @@ impl<'a> Driver<'a> {
             .map_or(0, |i| i + 1);
         let first_word = word_at(self.text, skip_trivia(self.text, line_start));
         let in_list = unclosed_bracket(self.text, line_start, pos).is_some();
-        starts_value && ends_value && same_line && (in_list || first_word == "row")
+        let listing = matches!(first_word, "row" | "values" | "exception");
+        starts_value && ends_value && same_line && (in_list || listing)
+    }
+
+    /// The keyword of the clause `pos` is in: the first word of the last line before it that
+    /// starts with a clause keyword, or `""`.
+    fn clause_at(&self, pos: usize) -> &'a str {
+        let lines = &self.scan.lines;
+        let before = lines.partition_point(|line| line.offset < pos);
+        lines
+            .get(..before)
+            .and_then(|lines| {
+                lines
+                    .iter()
+                    .rev()
+                    .find(|line| CLAUSE_KEYWORDS.contains(&line.word))
+            })
+            .map_or("", |line| line.word)
     }
 
     /// A hint for the likely mistakes behind a syntax error.
@@ -754,6 +815,25 @@ impl<'a> Driver<'a> {
         }
         if positives.contains(&Rule::date) && word.starts_with(|c: char| c.is_ascii_digit()) {
             return Some("write dates as YYYY-MM-DD, with two digits for the month and the day: `2020-10-06`".to_string());
+        }
+        let previous = previous_token(self.text, pos).map_or("", |(_, token)| token);
+        if matches!(previous, "import" | "file" | "from") && !word.is_empty() {
+            let rest = self.text.get(pos..).unwrap_or("");
+            let path = rest.split_whitespace().next().unwrap_or(word);
+            return Some(format!(
+                "write the path between double quotes: `\"{path}\"`"
+            ));
+        }
+        if word == "of" && (misspells(previous, &["list"]) || misspells(previous, &["set"])) {
+            let meant = if misspells(previous, &["list"]) {
+                "list"
+            } else {
+                "set"
+            };
+            return Some(format!("did you mean `{meant} of`?"));
+        }
+        if matches!(previous, "," | "and") && self.clause_at(pos) == "then" && is_structural(word) {
+            return Some(format!("remove the `{previous}` after the last outcome"));
         }
         if self.missing_comma(pos) {
             return Some("separate the values with commas".to_string());
@@ -875,7 +955,8 @@ fn previous_token(text: &str, pos: usize) -> Option<(Span, &str)> {
 fn is_keyword_like(word: &str) -> bool {
     matches!(
         word,
-        "when"
+        "file"
+            | "when"
             | "unless"
             | "then"
             | "because"
