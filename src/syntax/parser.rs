@@ -723,11 +723,16 @@ impl<'a> Driver<'a> {
             .text
             .get(line_start..word_start)
             .is_some_and(|indent| indent.trim().is_empty());
-        let next_to_error = self
-            .text
-            .get(span.end as usize..pos)
-            .is_some_and(|gap| !gap.contains('\n'));
-        if word_start <= start || !starts_line || !next_to_error || CLAUSE_KEYWORDS.contains(&word)
+        // The error follows the word on its line, or the word stands alone on its line (a
+        // misspelt `end`).
+        let gap = self.text.get(span.end as usize..pos).unwrap_or("");
+        let next_to_error = !gap.contains('\n');
+        let alone_on_line = skip_trivia(gap, 0) == gap.len() && gap.contains('\n');
+        if word_start <= start
+            || !starts_line
+            || !(next_to_error || alone_on_line)
+            || CLAUSE_KEYWORDS.contains(&word)
+            || is_reserved(word)
         {
             return None;
         }
