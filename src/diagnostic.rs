@@ -180,6 +180,15 @@ pub fn render_human(diagnostic: &Diagnostic, config: RenderConfig) -> String {
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(config.width)
         .with_links(false);
+    // miette prints whole source lines and cannot draw under a column past 65,535 (it panics),
+    // so a label on a very long line (generated or binary text) is shown as a location only.
+    let drawable = diagnostic
+        .labels
+        .iter()
+        .all(|label| line_length_at(&label.file, label.span) <= MAX_DRAWN_LINE);
+    if !drawable {
+        return render_without_source(diagnostic, &handler);
+    }
     let report = MietteView::new(diagnostic);
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
@@ -187,6 +196,63 @@ pub fn render_human(diagnostic: &Diagnostic, config: RenderConfig) -> String {
         out = format!("{}: {}\n", diagnostic.code, diagnostic.message);
     }
     out
+}
+
+/// Renders the message, then each label as `at FILE:LINE:COLUMN: LABEL`, then the help.
+fn render_without_source(diagnostic: &Diagnostic, handler: &GraphicalReportHandler) -> String {
+    let bare = Diagnostic {
+        labels: Vec::new(),
+        help: None,
+        ..diagnostic.clone()
+    };
+    let mut out = String::new();
+    if handler
+        .render_report(&mut out, &MietteView::new(&bare))
+        .is_err()
+    {
+        out = format!("{}: {}\n", diagnostic.code, diagnostic.message);
+    }
+    for label in &diagnostic.labels {
+        let (line, column) = label.file.line_col(label.span.start);
+        out.push_str(&format!(
+            "  at {}:{line}:{column}: {}\n",
+            label.file.name, label.message
+        ));
+    }
+    if let Some(help) = &diagnostic.help {
+        out.push_str(&format!("  help: {help}\n"));
+    }
+    out
+}
+
+/// The longest source line drawn under a diagnostic; longer lines are shown as a location.
+const MAX_DRAWN_LINE: usize = 1_000;
+
+/// The length in characters of the longest line drawn for a span: the lines it touches and
+/// the line of context miette shows before and after them.
+fn line_length_at(file: &SourceFile, span: Span) -> usize {
+    let text = file.text.as_ref();
+    let start = (span.start as usize).min(text.len());
+    let end = (span.end as usize).clamp(start, text.len());
+    let before = text.get(..start).unwrap_or("");
+    let line_start = before.rfind('\n').unwrap_or(0);
+    let line_start = before
+        .get(..line_start)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let after = text.get(end..).unwrap_or("");
+    let line_end = after.find('\n').map_or(text.len(), |i| end + i + 1);
+    let line_end = text
+        .get(line_end..)
+        .and_then(|t| t.find('\n'))
+        .map_or(text.len(), |i| line_end + i);
+    text.get(line_start..line_end).map_or(0, |lines| {
+        lines
+            .split('\n')
+            .map(|line| line.chars().count())
+            .max()
+            .unwrap_or(0)
+    })
 }
 
 /// A diagnostic as a JSON value with line and column numbers resolved.
@@ -285,7 +351,7 @@ impl<'a> MietteView<'a> {
 }
 
 fn named_source(file: &SourceFile) -> NamedSource<SourceText> {
-    NamedSource::new(file.name.to_string(), SourceText(file.clone())).with_language("vigil")
+    NamedSource::new(&file.name, SourceText(file.clone())).with_language("vigil")
 }
 
 /// The text of a [`SourceFile`], readable by miette.

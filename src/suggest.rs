@@ -14,7 +14,7 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
             continue;
         }
         let distance = edit_distance(name, candidate);
-        if distance <= limit && best.is_none_or(|(d, c)| (distance, candidate) < (d, c)) {
+        if distance <= limit && !matches!(best, Some((d, c)) if (d, c) <= (distance, candidate)) {
             best = Some((distance, candidate));
         }
     }

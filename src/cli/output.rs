@@ -18,7 +18,7 @@ pub enum Format {
 /// when `NO_COLOR` is unset (https://no-color.org); width from `COLUMNS`, else 100.
 pub fn stdout_render_config() -> RenderConfig {
     let color = std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty());
     let width = std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse().ok())
