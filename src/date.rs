@@ -99,7 +99,14 @@ mod tests {
 
     #[test]
     fn parses_and_prints_round_trip() {
-        for text in ["1970-01-01", "2020-10-06", "2022-03-07", "2024-02-29", "2000-02-29", "9999-12-31"] {
+        for text in [
+            "1970-01-01",
+            "2020-10-06",
+            "2022-03-07",
+            "2024-02-29",
+            "2000-02-29",
+            "9999-12-31",
+        ] {
             assert_eq!(Date::parse(text).unwrap().to_string(), text);
         }
         assert_eq!(Date::parse("1970-01-02").unwrap().days(), 1);
@@ -107,7 +114,16 @@ mod tests {
 
     #[test]
     fn rejects_impossible_dates() {
-        for text in ["2023-02-29", "1900-02-29", "2020-13-01", "2020-00-10", "2020-04-31", "20-01-01", "2020-1-01", "abcd-ef-gh"] {
+        for text in [
+            "2023-02-29",
+            "1900-02-29",
+            "2020-13-01",
+            "2020-00-10",
+            "2020-04-31",
+            "20-01-01",
+            "2020-1-01",
+            "abcd-ef-gh",
+        ] {
             assert_eq!(Date::parse(text), None, "{text}");
         }
     }

@@ -140,17 +140,33 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error with a message and no location yet.
     pub fn error(code: Code, message: impl Into<String>) -> Self {
-        Diagnostic { code, severity: Severity::Error, message: message.into(), labels: Vec::new(), help: None }
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+        }
     }
 
     /// A warning with a message and no location yet.
     pub fn warning(code: Code, message: impl Into<String>) -> Self {
-        Diagnostic { code, severity: Severity::Warning, message: message.into(), labels: Vec::new(), help: None }
+        Diagnostic {
+            code,
+            severity: Severity::Warning,
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+        }
     }
 
     /// Adds a place the diagnostic points at.
     pub fn with_label(mut self, file: &SourceFile, span: Span, message: impl Into<String>) -> Self {
-        self.labels.push(Label { file: file.clone(), span, message: message.into() });
+        self.labels.push(Label {
+            file: file.clone(),
+            span,
+            message: message.into(),
+        });
         self
     }
 
@@ -173,7 +189,11 @@ impl Diagnostic {
     /// The sort key that orders diagnostics by file, then position, then code.
     fn sort_key(&self) -> (Option<&str>, u32, Code) {
         let primary = self.primary();
-        (primary.map(|l| l.file.name.as_ref()), primary.map_or(0, |l| l.span.start), self.code)
+        (
+            primary.map(|l| l.file.name.as_ref()),
+            primary.map_or(0, |l| l.span.start),
+            self.code,
+        )
     }
 }
 
@@ -193,14 +213,23 @@ pub struct RenderConfig {
 
 impl RenderConfig {
     /// No colour and a fixed width: the rendering tests snapshot.
-    pub const PLAIN: RenderConfig = RenderConfig { color: false, width: 100 };
+    pub const PLAIN: RenderConfig = RenderConfig {
+        color: false,
+        width: 100,
+    };
 }
 
 /// Renders one diagnostic the way a person reads it: message, code, source lines with the
 /// offending text underlined, labels and help.
 pub fn render_human(diagnostic: &Diagnostic, config: RenderConfig) -> String {
-    let theme = if config.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(config.width).with_links(false);
+    let theme = if config.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(config.width)
+        .with_links(false);
     let report = MietteView::new(diagnostic);
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
@@ -242,7 +271,14 @@ impl<'a> JsonDiagnostic<'a> {
             .map(|label| {
                 let (line, column) = label.file.line_col(label.span.start);
                 let (end_line, end_column) = label.file.line_col(label.span.end);
-                JsonLabel { file: &label.file.name, line, column, end_line, end_column, message: &label.message }
+                JsonLabel {
+                    file: &label.file.name,
+                    line,
+                    column,
+                    end_line,
+                    end_column,
+                    message: &label.message,
+                }
             })
             .collect();
         JsonDiagnostic {
@@ -289,12 +325,17 @@ impl<'a> MietteView<'a> {
                 });
             }
         }
-        MietteView { diagnostic, file: primary_file.as_ref().map(named_source), labels, related }
+        MietteView {
+            diagnostic,
+            file: primary_file.as_ref().map(named_source),
+            labels,
+            related,
+        }
     }
 }
 
 fn named_source(file: &SourceFile) -> NamedSource<SourceText> {
-    NamedSource::new(file.name.to_string(), SourceText(file.clone())).with_language("vigil")
+    NamedSource::new(&file.name, SourceText(file.clone())).with_language("vigil")
 }
 
 /// The text of a [`SourceFile`], readable by miette.
@@ -308,7 +349,10 @@ impl miette::SourceCode for SourceText {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        self.0.text.as_ref().read_span(span, context_lines_before, context_lines_after)
+        self.0
+            .text
+            .as_ref()
+            .read_span(span, context_lines_before, context_lines_after)
     }
 }
 
@@ -339,7 +383,10 @@ impl miette::Diagnostic for MietteView<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.diagnostic.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -358,7 +405,9 @@ impl miette::Diagnostic for MietteView<'_> {
         if self.related.is_empty() {
             None
         } else {
-            Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+            Some(Box::new(
+                self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+            ))
         }
     }
 }

@@ -16,6 +16,8 @@
 
 pub mod date;
 pub mod diagnostic;
+pub mod library;
+pub mod screen;
 pub mod semantic;
 pub mod source;
 pub mod suggest;
@@ -60,18 +62,32 @@ pub fn check(files: Vec<SourceFile>) -> Checked {
 pub fn check_with(files: Vec<SourceFile>, loader: &mut dyn Loader) -> Checked {
     let (set, compiled, mut diagnostics) = pipeline(files, loader);
     diagnostic::sort(&mut diagnostics);
-    Checked { files: set.files, compiled, diagnostics }
+    Checked {
+        files: set.files,
+        compiled,
+        diagnostics,
+    }
 }
 
 /// Compiles policy files into a program. Returns the program when there are no errors, and
 /// every diagnostic (errors and warnings from loading data) either way.
-pub fn compile(files: Vec<SourceFile>, loader: &mut dyn Loader) -> (Option<Compiled>, Vec<Diagnostic>) {
+pub fn compile(
+    files: Vec<SourceFile>,
+    loader: &mut dyn Loader,
+) -> (Option<Compiled>, Vec<Diagnostic>) {
     let (_, compiled, mut diagnostics) = pipeline(files, loader);
     diagnostic::sort(&mut diagnostics);
     (compiled, diagnostics)
 }
 
-fn pipeline(files: Vec<SourceFile>, loader: &mut dyn Loader) -> (semantic::imports::FileSet, Option<Compiled>, Vec<Diagnostic>) {
+fn pipeline(
+    files: Vec<SourceFile>,
+    loader: &mut dyn Loader,
+) -> (
+    semantic::imports::FileSet,
+    Option<Compiled>,
+    Vec<Diagnostic>,
+) {
     let mut diagnostics = Vec::new();
     let mut parsed = Vec::with_capacity(files.len());
     for file in files {
@@ -83,6 +99,10 @@ fn pipeline(files: Vec<SourceFile>, loader: &mut dyn Loader) -> (semantic::impor
     diagnostics.extend(import_diagnostics);
     let (program, semantic_diagnostics) = semantic::analyze(&set, loader);
     diagnostics.extend(semantic_diagnostics);
-    let compiled = if diagnostics.iter().any(Diagnostic::is_error) { None } else { Some(Compiled { program }) };
+    let compiled = if diagnostics.iter().any(Diagnostic::is_error) {
+        None
+    } else {
+        Some(Compiled { program })
+    };
     (set, compiled, diagnostics)
 }

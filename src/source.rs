@@ -35,7 +35,10 @@ pub enum SourceError {
 impl SourceFile {
     /// Makes a source file from text already in memory.
     pub fn new(name: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
-        SourceFile { name: name.into(), text: text.into() }
+        SourceFile {
+            name: name.into(),
+            text: text.into(),
+        }
     }
 
     /// Makes a source file from raw bytes, refusing files that are too large or not UTF-8.
@@ -45,13 +48,17 @@ impl SourceFile {
         }
         match std::str::from_utf8(bytes) {
             Ok(text) => Ok(SourceFile::new(name, text)),
-            Err(error) => Err(SourceError::InvalidUtf8 { valid_up_to: error.valid_up_to() }),
+            Err(error) => Err(SourceError::InvalidUtf8 {
+                valid_up_to: error.valid_up_to(),
+            }),
         }
     }
 
     /// The text a span covers, or the empty string if the span lies outside the file.
     pub fn slice(&self, span: Span) -> &str {
-        self.text.get(span.start as usize..span.end as usize).unwrap_or("")
+        self.text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
     }
 
     /// The 1-based line and column (in characters) of a byte offset.
@@ -88,7 +95,10 @@ impl Span {
     /// long before by [`MAX_SOURCE_BYTES`].
     pub fn new(start: usize, end: usize) -> Self {
         let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        Span { start: clamp(start), end: clamp(end.max(start)) }
+        Span {
+            start: clamp(start),
+            end: clamp(end.max(start)),
+        }
     }
 
     /// The empty span at one offset.
@@ -108,7 +118,10 @@ impl Span {
 
     /// The smallest span covering both.
     pub fn join(self, other: Span) -> Span {
-        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 
     /// The same span moved `by` bytes to the right.
@@ -157,6 +170,9 @@ mod tests {
             SourceError::InvalidUtf8 { valid_up_to: 2 }
         );
         let big = vec![b' '; MAX_SOURCE_BYTES + 1];
-        assert!(matches!(SourceFile::from_bytes("x", &big), Err(SourceError::TooLarge { .. })));
+        assert!(matches!(
+            SourceFile::from_bytes("x", &big),
+            Err(SourceError::TooLarge { .. })
+        ));
     }
 }

@@ -14,7 +14,7 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
             continue;
         }
         let distance = edit_distance(name, candidate);
-        if distance <= limit && best.is_none_or(|(d, c)| (distance, candidate) < (d, c)) {
+        if distance <= limit && !matches!(best, Some((d, c)) if (d, c) <= (distance, candidate)) {
             best = Some((distance, candidate));
         }
     }
@@ -44,7 +44,9 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
             let get = |i: usize, j: usize| rows.get(at(i, j)).copied().unwrap_or(usize::MAX / 2);
             let (ca, cb) = (a.get(i - 1), b.get(j - 1));
             let cost = usize::from(ca != cb);
-            let mut value = (get(i - 1, j) + 1).min(get(i, j - 1) + 1).min(get(i - 1, j - 1) + cost);
+            let mut value = (get(i - 1, j) + 1)
+                .min(get(i, j - 1) + 1)
+                .min(get(i - 1, j - 1) + cost);
             if i > 1 && j > 1 && ca == b.get(j - 2) && a.get(i - 2) == cb {
                 value = value.min(get(i - 2, j - 2) + 1);
             }

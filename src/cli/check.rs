@@ -51,7 +51,11 @@ struct Report<'a> {
 pub fn run(args: &CheckArgs) -> u8 {
     let paths = if args.paths.is_empty() {
         let default = PathBuf::from("policies");
-        vec![if default.is_dir() { default } else { PathBuf::from(".") }]
+        vec![if default.is_dir() {
+            default
+        } else {
+            PathBuf::from(".")
+        }]
     } else {
         args.paths.clone()
     };
@@ -71,8 +75,13 @@ pub fn run(args: &CheckArgs) -> u8 {
     if file_count == 0 && !checked.has_errors() {
         let shown: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
         checked.diagnostics.push(
-            vigil::diagnostic::Diagnostic::error(vigil::diagnostic::Code::E0012, format!("no `.vigil` files found in {}", shown.join(", ")))
-                .with_help("give the directory that holds the policy library, e.g. `vigil check policies/`"),
+            vigil::diagnostic::Diagnostic::error(
+                vigil::diagnostic::Code::E0012,
+                format!("no `.vigil` files found in {}", shown.join(", ")),
+            )
+            .with_help(
+                "give the directory that holds the policy library, e.g. `vigil check policies/`",
+            ),
         );
     }
     diagnostic::sort(&mut checked.diagnostics);
@@ -86,10 +95,24 @@ pub fn run(args: &CheckArgs) -> u8 {
                 print!("{}", diagnostic::render_human(diagnostic, config));
                 println!();
             }
-            println!("checked {file_count} {}: {errors} {}, {warnings} {}", plural(file_count, "file", "files"), plural(errors, "error", "errors"), plural(warnings, "warning", "warnings"));
+            println!(
+                "checked {file_count} {}: {errors} {}, {warnings} {}",
+                plural(file_count, "file", "files"),
+                plural(errors, "error", "errors"),
+                plural(warnings, "warning", "warnings")
+            );
         }
         Format::Json => {
-            let report = Report { files: file_count, errors, warnings, diagnostics: checked.diagnostics.iter().map(JsonDiagnostic::new).collect() };
+            let report = Report {
+                files: file_count,
+                errors,
+                warnings,
+                diagnostics: checked
+                    .diagnostics
+                    .iter()
+                    .map(JsonDiagnostic::new)
+                    .collect(),
+            };
             match serde_json::to_string_pretty(&report) {
                 Ok(json) => println!("{json}"),
                 Err(error) => {

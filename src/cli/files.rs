@@ -44,7 +44,10 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>, diagnostics: &mut Vec<Diagnostic>)
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(error) => {
-            diagnostics.push(Diagnostic::error(Code::E0011, format!("cannot read directory `{}`: {error}", dir.display())));
+            diagnostics.push(Diagnostic::error(
+                Code::E0011,
+                format!("cannot read directory `{}`: {error}", dir.display()),
+            ));
             return;
         }
     };
@@ -69,21 +72,42 @@ pub fn read(path: &Path) -> Result<SourceFile, Diagnostic> {
     if let Ok(metadata) = std::fs::metadata(path) {
         if metadata.len() > MAX_SOURCE_BYTES as u64 {
             let placeholder = SourceFile::new(name.as_str(), "");
-            return Err(vigil::syntax::too_large(&placeholder, usize::try_from(metadata.len()).unwrap_or(usize::MAX)));
+            return Err(vigil::syntax::too_large(
+                &placeholder,
+                usize::try_from(metadata.len()).unwrap_or(usize::MAX),
+            ));
         }
     }
-    let bytes = std::fs::read(path).map_err(|error| Diagnostic::error(Code::E0011, format!("cannot read `{name}`: {error}")))?;
+    let bytes = std::fs::read(path).map_err(|error| {
+        Diagnostic::error(Code::E0011, format!("cannot read `{name}`: {error}"))
+    })?;
     match SourceFile::from_bytes(name.as_str(), &bytes) {
         Ok(file) => Ok(file),
-        Err(SourceError::TooLarge { len }) => Err(vigil::syntax::too_large(&SourceFile::new(name.as_str(), ""), len)),
+        Err(SourceError::TooLarge { len }) => Err(vigil::syntax::too_large(
+            &SourceFile::new(name.as_str(), ""),
+            len,
+        )),
         Err(SourceError::InvalidUtf8 { valid_up_to }) => {
             // Show the text around the bad byte, with the bad bytes replaced, so the author can
             // find it.
-            let lossy = SourceFile::new(name.as_str(), String::from_utf8_lossy(&bytes).into_owned());
-            let (line, column) = vigil::source::line_col(&String::from_utf8_lossy(bytes.get(..valid_up_to).unwrap_or(&[])), valid_up_to);
-            Err(Diagnostic::error(Code::E0005, format!("`{name}` is not valid UTF-8 (first bad byte at line {line}, column {column})"))
-                .with_label(&lossy, vigil::source::Span::new(valid_up_to, valid_up_to + 1), "this byte is not UTF-8")
-                .with_help("save the file as UTF-8; policy files are text"))
+            let lossy =
+                SourceFile::new(name.as_str(), String::from_utf8_lossy(&bytes).into_owned());
+            let (line, column) = vigil::source::line_col(
+                &String::from_utf8_lossy(bytes.get(..valid_up_to).unwrap_or(&[])),
+                valid_up_to,
+            );
+            Err(Diagnostic::error(
+                Code::E0005,
+                format!(
+                    "`{name}` is not valid UTF-8 (first bad byte at line {line}, column {column})"
+                ),
+            )
+            .with_label(
+                &lossy,
+                vigil::source::Span::new(valid_up_to, valid_up_to + 1),
+                "this byte is not UTF-8",
+            )
+            .with_help("save the file as UTF-8; policy files are text"))
         }
     }
 }
@@ -119,9 +143,17 @@ impl vigil::semantic::Loader for FileLoader {
 pub fn read_data(path: &Path) -> Result<SourceFile, String> {
     let metadata = std::fs::metadata(path).map_err(|error| error.to_string())?;
     if metadata.len() > MAX_DATA_BYTES {
-        return Err(format!("the file is larger than {} MB", MAX_DATA_BYTES / (1024 * 1024)));
+        return Err(format!(
+            "the file is larger than {} MB",
+            MAX_DATA_BYTES / (1024 * 1024)
+        ));
     }
     let bytes = std::fs::read(path).map_err(|error| error.to_string())?;
-    let text = String::from_utf8(bytes).map_err(|error| format!("the file is not UTF-8 (first bad byte at offset {})", error.utf8_error().valid_up_to()))?;
+    let text = String::from_utf8(bytes).map_err(|error| {
+        format!(
+            "the file is not UTF-8 (first bad byte at offset {})",
+            error.utf8_error().valid_up_to()
+        )
+    })?;
     Ok(SourceFile::new(path.display().to_string(), text))
 }

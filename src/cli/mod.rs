@@ -16,7 +16,8 @@ pub const EXIT_FAILURE: u8 = 1;
 /// Exit status: the command line itself is wrong, or a named file does not exist.
 pub const EXIT_USAGE: u8 = 2;
 
-const ABOUT: &str = "A policy-as-code compiler and checker for export controls and human-rights due diligence";
+const ABOUT: &str =
+    "A policy-as-code compiler and checker for export controls and human-rights due diligence";
 
 const LONG_ABOUT: &str = "\
 Vigil reads policies written in its own language -- the rules of the U.S. Export Administration

@@ -17,7 +17,12 @@ pub enum Format {
 /// Colour and width for human output on standard output: colour only on a terminal and only
 /// when `NO_COLOR` is unset (https://no-color.org); width from `COLUMNS`, else 100.
 pub fn stdout_render_config() -> RenderConfig {
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|&w: &usize| w >= 40).unwrap_or(100);
+    let color = std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty());
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|&w: &usize| w >= 40)
+        .unwrap_or(100);
     RenderConfig { color, width }
 }

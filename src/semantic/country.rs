@@ -42,7 +42,10 @@ const fn grid_index(bytes: [u8; 2]) -> Option<usize> {
 
 /// One bit per cell of the 26 × 26 grid of two-letter codes: set when the code is assigned.
 /// Built at compile time so that validating a code is a shift and a mask.
-#[expect(clippy::indexing_slicing, reason = "const evaluation: an out-of-range index fails the build, never a run")]
+#[expect(
+    clippy::indexing_slicing,
+    reason = "const evaluation: an out-of-range index fails the build, never a run"
+)]
 const ASSIGNED: [u64; 11] = {
     let mut bits = [0u64; 11];
     let mut i = 0;
@@ -111,7 +114,9 @@ impl CountrySet {
     /// Whether the set holds the country.
     pub fn contains(&self, country: Country) -> bool {
         let index = country.index();
-        self.0.get(index / 64).is_some_and(|word| word & (1 << (index % 64)) != 0)
+        self.0
+            .get(index / 64)
+            .is_some_and(|word| word & (1 << (index % 64)) != 0)
     }
 
     /// How many countries the set holds.

@@ -28,8 +28,22 @@ pub struct DataSource<'s> {
 
 /// Reads the rows of `table` from a data file. Returns the rows that are valid and a
 /// diagnostic for every problem.
-pub fn load_rows(columns: &[Column], enums: &[Enum], table_name: &str, source: &DataSource<'_>) -> (Vec<TableRow>, Vec<Diagnostic>) {
-    let mut loader = RowLoader { columns, enums, table_name, source, rows: Vec::new(), diagnostics: Vec::new(), errors: 0, skipped_countries: 0 };
+pub fn load_rows(
+    columns: &[Column],
+    enums: &[Enum],
+    table_name: &str,
+    source: &DataSource<'_>,
+) -> (Vec<TableRow>, Vec<Diagnostic>) {
+    let mut loader = RowLoader {
+        columns,
+        enums,
+        table_name,
+        source,
+        rows: Vec::new(),
+        diagnostics: Vec::new(),
+        errors: 0,
+        skipped_countries: 0,
+    };
     match source.format {
         DataFormat::Csv => loader.csv(),
         DataFormat::Json => loader.json(),
@@ -58,14 +72,23 @@ impl RowLoader<'_> {
     fn finish(mut self) -> (Vec<TableRow>, Vec<Diagnostic>) {
         if self.errors > MAX_ERRORS_PER_FILE {
             let more = self.errors - MAX_ERRORS_PER_FILE;
-            let diagnostic = Diagnostic::error(Code::E0306, format!("`{}` has {more} more bad values, not shown", self.name()));
+            let diagnostic = Diagnostic::error(
+                Code::E0306,
+                format!("`{}` has {more} more bad values, not shown", self.name()),
+            );
             let diagnostic = self.with_load_label(diagnostic);
-            self.diagnostics.push(diagnostic.with_help("fix the values above, then check again to see the rest"));
+            self.diagnostics.push(
+                diagnostic.with_help("fix the values above, then check again to see the rest"),
+            );
         }
         if self.skipped_countries > 0 {
             let diagnostic = Diagnostic::warning(
                 Code::W0100,
-                format!("{} addresses in `{}` name no ISO 3166-1 country code and were left out", self.skipped_countries, self.name()),
+                format!(
+                    "{} addresses in `{}` name no ISO 3166-1 country code and were left out",
+                    self.skipped_countries,
+                    self.name()
+                ),
             );
             let diagnostic = self.with_load_label(diagnostic);
             self.diagnostics.push(diagnostic.with_help("the list names some places in words (`REGION: CRIMEA`); screening by name still covers these parties"));
@@ -75,14 +98,25 @@ impl RowLoader<'_> {
 
     fn with_load_label(&self, diagnostic: Diagnostic) -> Diagnostic {
         match self.source.loaded_at {
-            Some((file, span)) => diagnostic.with_label(file, span, format!("rows of the table `{}` loaded here", self.table_name)),
+            Some((file, span)) => diagnostic.with_label(
+                file,
+                span,
+                format!("rows of the table `{}` loaded here", self.table_name),
+            ),
             None => diagnostic,
         }
     }
 
     /// Reports that the file as a whole cannot be read as its format.
     fn malformed(&mut self, reason: String, span: Option<Span>) {
-        let mut diagnostic = Diagnostic::error(Code::E0305, format!("`{}` is not a valid {} file: {reason}", self.name(), self.source.format.as_str()));
+        let mut diagnostic = Diagnostic::error(
+            Code::E0305,
+            format!(
+                "`{}` is not a valid {} file: {reason}",
+                self.name(),
+                self.source.format.as_str()
+            ),
+        );
         if let Some(span) = span {
             diagnostic = diagnostic.with_label(self.source.file, span, "here");
         }
@@ -101,7 +135,10 @@ impl RowLoader<'_> {
         if self.errors > MAX_ERRORS_PER_FILE {
             return;
         }
-        let mut diagnostic = Diagnostic::error(Code::E0306, format!("`{}`, {row}, column `{column}`: {reason}", self.name()));
+        let mut diagnostic = Diagnostic::error(
+            Code::E0306,
+            format!("`{}`, {row}, column `{column}`: {reason}", self.name()),
+        );
         if let Some(span) = span {
             diagnostic = diagnostic.with_label(self.source.file, span, "in this row");
         }
@@ -111,9 +148,13 @@ impl RowLoader<'_> {
 
     /// Reports a declared column the file does not have.
     fn missing_column(&mut self, column: &str, span: Option<Span>) {
-        let mut diagnostic = Diagnostic::error(Code::E0307, format!("`{}` has no column `{column}`", self.name()));
+        let mut diagnostic = Diagnostic::error(
+            Code::E0307,
+            format!("`{}` has no column `{column}`", self.name()),
+        );
         if let Some(span) = span {
-            diagnostic = diagnostic.with_label(self.source.file, span, "the header names the columns");
+            diagnostic =
+                diagnostic.with_label(self.source.file, span, "the header names the columns");
         }
         let diagnostic = self.with_load_label(diagnostic);
         self.diagnostics.push(diagnostic.with_help(format!("add a `{column}` column to the file, or mark the column `optional` in the table's `columns`")));
@@ -138,7 +179,11 @@ impl RowLoader<'_> {
             return;
         };
         let header_span = header.span;
-        let names: Vec<String> = header.fields.iter().map(|f| f.text.trim().to_string()).collect();
+        let names: Vec<String> = header
+            .fields
+            .iter()
+            .map(|f| f.text.trim().to_string())
+            .collect();
         let mut positions: Vec<Option<usize>> = Vec::new();
         let mut complete = true;
         for column in self.columns {
@@ -152,7 +197,13 @@ impl RowLoader<'_> {
         if !complete {
             return;
         }
-        let date_column = |name: &str| if self.columns.iter().any(|c| &*c.name == name) { None } else { names.iter().position(|n| n == name) };
+        let date_column = |name: &str| {
+            if self.columns.iter().any(|c| &*c.name == name) {
+                None
+            } else {
+                names.iter().position(|n| n == name)
+            }
+        };
         let effective_at = date_column("effective");
         let until_at = date_column("until");
         for (index, record) in records.enumerate() {
@@ -173,8 +224,13 @@ impl RowLoader<'_> {
                 }
             }
             let mut dates = DateRange::ALWAYS;
-            for (position, name, target) in [(effective_at, "effective", &mut dates.effective), (until_at, "until", &mut dates.until)] {
-                let Some(field) = position.and_then(|p| record.fields.get(p)) else { continue };
+            for (position, name, target) in [
+                (effective_at, "effective", &mut dates.effective),
+                (until_at, "until", &mut dates.until),
+            ] {
+                let Some(field) = position.and_then(|p| record.fields.get(p)) else {
+                    continue;
+                };
                 let text = field.text.trim();
                 if text.is_empty() {
                     continue;
@@ -182,7 +238,12 @@ impl RowLoader<'_> {
                 match Date::parse(text) {
                     Some(date) => *target = Some(date),
                     None => {
-                        self.bad_value(&row_name, name, &format!("`{text}` is not a date (YYYY-MM-DD)"), Some(field.span));
+                        self.bad_value(
+                            &row_name,
+                            name,
+                            &format!("`{text}` is not a date (YYYY-MM-DD)"),
+                            Some(field.span),
+                        );
                         valid = false;
                     }
                 }
@@ -191,7 +252,11 @@ impl RowLoader<'_> {
                 self.rows.push(TableRow {
                     cells: cells.into_boxed_slice(),
                     dates,
-                    origin: RowOrigin::Loaded { file: self.source.file_id, record: u32::try_from(index + 1).unwrap_or(u32::MAX), span: record.span },
+                    origin: RowOrigin::Loaded {
+                        file: self.source.file_id,
+                        record: u32::try_from(index + 1).unwrap_or(u32::MAX),
+                        span: record.span,
+                    },
                 });
             }
         }
@@ -254,14 +319,26 @@ impl RowLoader<'_> {
     }
 
     /// Reads one row of a JSON or screening-list file.
-    fn json_row(&mut self, index: usize, row_name: &str, span: Option<Span>, object: &serde_json::Map<String, serde_json::Value>, shape: &JsonShape) {
+    fn json_row(
+        &mut self,
+        index: usize,
+        row_name: &str,
+        span: Option<Span>,
+        object: &serde_json::Map<String, serde_json::Value>,
+        shape: &JsonShape,
+    ) {
         let lookup = |name: &str| object.get(name);
         let mut cells = Vec::with_capacity(self.columns.len());
         let mut valid = true;
         for column in self.columns {
             let result = match shape {
                 JsonShape::ScreeningList => self.csl_cell(column, object),
-                JsonShape::Plain => cell_from_json(lookup(&column.name), &column.ty, column.optional, self.enums),
+                JsonShape::Plain => cell_from_json(
+                    lookup(&column.name),
+                    &column.ty,
+                    column.optional,
+                    self.enums,
+                ),
             };
             match result {
                 Ok(value) => cells.push(value),
@@ -272,15 +349,25 @@ impl RowLoader<'_> {
             }
         }
         let mut dates = DateRange::ALWAYS;
-        for (name, target) in [("effective", &mut dates.effective), ("until", &mut dates.until)] {
+        for (name, target) in [
+            ("effective", &mut dates.effective),
+            ("until", &mut dates.until),
+        ] {
             if self.columns.iter().any(|c| &*c.name == name) {
                 continue;
             }
             match lookup(name) {
                 None | Some(serde_json::Value::Null) => {}
-                Some(serde_json::Value::String(text)) if Date::parse(text).is_some() => *target = Date::parse(text),
+                Some(serde_json::Value::String(text)) if Date::parse(text).is_some() => {
+                    *target = Date::parse(text)
+                }
                 Some(other) => {
-                    self.bad_value(row_name, name, &format!("`{other}` is not a date (YYYY-MM-DD)"), span);
+                    self.bad_value(
+                        row_name,
+                        name,
+                        &format!("`{other}` is not a date (YYYY-MM-DD)"),
+                        span,
+                    );
                     valid = false;
                 }
             }
@@ -289,7 +376,11 @@ impl RowLoader<'_> {
             self.rows.push(TableRow {
                 cells: cells.into_boxed_slice(),
                 dates,
-                origin: RowOrigin::Loaded { file: self.source.file_id, record: u32::try_from(index + 1).unwrap_or(u32::MAX), span: span.unwrap_or_default() },
+                origin: RowOrigin::Loaded {
+                    file: self.source.file_id,
+                    record: u32::try_from(index + 1).unwrap_or(u32::MAX),
+                    span: span.unwrap_or_default(),
+                },
             });
         }
     }
@@ -298,7 +389,11 @@ impl RowLoader<'_> {
     /// screening table declares: `aliases` come from `alt_names`, `country` / `countries` from
     /// the addresses, `federal_register` from `federal_register_notice`, `policy` from
     /// `license_policy`; any other column is read from the field of the same name.
-    fn csl_cell(&mut self, column: &Column, object: &serde_json::Map<String, serde_json::Value>) -> Result<Value, String> {
+    fn csl_cell(
+        &mut self,
+        column: &Column,
+        object: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Value, String> {
         let lookup = |name: &str| object.get(name);
         let field = match &*column.name {
             "aliases" => "alt_names",
@@ -349,7 +444,12 @@ enum JsonShape {
 }
 
 /// Converts the text of a CSV cell to a value of a column's type.
-pub fn cell_from_text(text: &str, ty: &Type, optional: bool, enums: &[Enum]) -> Result<Value, String> {
+pub fn cell_from_text(
+    text: &str,
+    ty: &Type,
+    optional: bool,
+    enums: &[Enum],
+) -> Result<Value, String> {
     match ty {
         Type::Bool => match text {
             "X" | "x" | "true" => Ok(Value::Bool(true)),
@@ -399,7 +499,12 @@ pub fn cell_from_text(text: &str, ty: &Type, optional: bool, enums: &[Enum]) -> 
 }
 
 /// Converts a JSON value to a value of a column's type. `None` is an absent key.
-pub fn cell_from_json(value: Option<&serde_json::Value>, ty: &Type, optional: bool, enums: &[Enum]) -> Result<Value, String> {
+pub fn cell_from_json(
+    value: Option<&serde_json::Value>,
+    ty: &Type,
+    optional: bool,
+    enums: &[Enum],
+) -> Result<Value, String> {
     use serde_json::Value as J;
     let value = match value {
         None | Some(J::Null) => {
@@ -414,8 +519,13 @@ pub fn cell_from_json(value: Option<&serde_json::Value>, ty: &Type, optional: bo
     match (ty, value) {
         (Type::Bool, J::Bool(b)) => Ok(Value::Bool(*b)),
         (Type::Bool, J::String(text)) => cell_from_text(text, ty, optional, enums),
-        (Type::Integer, J::Number(n)) => n.as_i64().map(Value::Integer).ok_or_else(|| format!("`{n}` is not a whole number")),
-        (Type::Decimal, J::Number(n)) => Decimal::parse(&n.to_string()).map(Value::Decimal).ok_or_else(|| format!("`{n}` is not a number Vigil can hold")),
+        (Type::Integer, J::Number(n)) => n
+            .as_i64()
+            .map(Value::Integer)
+            .ok_or_else(|| format!("`{n}` is not a whole number")),
+        (Type::Decimal, J::Number(n)) => Decimal::parse(&n.to_string())
+            .map(Value::Decimal)
+            .ok_or_else(|| format!("`{n}` is not a number Vigil can hold")),
         (Type::List(element) | Type::Set(element), J::Array(items)) => {
             let mut values = Vec::with_capacity(items.len());
             for item in items {
@@ -427,13 +537,20 @@ pub fn cell_from_json(value: Option<&serde_json::Value>, ty: &Type, optional: bo
             }
             Ok(Value::List(Arc::from(values)))
         }
-        (Type::String | Type::Date | Type::Country | Type::Eccn | Type::Enum(_), J::String(text)) => {
+        (
+            Type::String | Type::Date | Type::Country | Type::Eccn | Type::Enum(_),
+            J::String(text),
+        ) => {
             if text.is_empty() && !matches!(ty, Type::String) && optional {
                 return Ok(Value::Missing);
             }
             cell_from_text(text, ty, optional, enums)
         }
-        (_, other) => Err(format!("`{}` is not {}", shorten(&other.to_string()), json_expectation(ty))),
+        (_, other) => Err(format!(
+            "`{}` is not {}",
+            shorten(&other.to_string()),
+            json_expectation(ty)
+        )),
     }
 }
 
@@ -516,7 +633,10 @@ fn parse_csv(text: &str) -> Result<Vec<CsvRecord>, (String, usize)> {
                             break;
                         }
                     } else {
-                        let next = text.get(position..).and_then(|rest| rest.chars().next()).unwrap_or('\u{fffd}');
+                        let next = text
+                            .get(position..)
+                            .and_then(|rest| rest.chars().next())
+                            .unwrap_or('\u{fffd}');
                         value.push(next);
                         position += next.len_utf8();
                     }
@@ -528,11 +648,17 @@ fn parse_csv(text: &str) -> Result<Vec<CsvRecord>, (String, usize)> {
                     return Err(("text follows a closing quote".into(), position));
                 }
             } else {
-                let end = text.get(position..).and_then(|rest| rest.find([',', '\n', '\r'])).map_or(bytes.len(), |i| position + i);
+                let end = text
+                    .get(position..)
+                    .and_then(|rest| rest.find([',', '\n', '\r']))
+                    .map_or(bytes.len(), |i| position + i);
                 value.push_str(text.get(position..end).unwrap_or(""));
                 position = end;
             }
-            fields.push(CsvField { text: value, span: Span::new(field_start, position) });
+            fields.push(CsvField {
+                text: value,
+                span: Span::new(field_start, position),
+            });
             match bytes.get(position) {
                 Some(b',') => position += 1,
                 Some(b'\r') => {
@@ -552,7 +678,10 @@ fn parse_csv(text: &str) -> Result<Vec<CsvRecord>, (String, usize)> {
         let blank = fields.len() == 1 && fields.first().is_some_and(|f| f.text.trim().is_empty());
         if !blank {
             let end = fields.last().map_or(record_start, |f| f.span.end as usize);
-            records.push(CsvRecord { fields, span: Span::new(record_start, end) });
+            records.push(CsvRecord {
+                fields,
+                span: Span::new(record_start, end),
+            });
         }
     }
     Ok(records)
@@ -578,8 +707,12 @@ fn element_spans(text: &str, path: &[&str]) -> Vec<Span> {
         // Walk the members of the object until the key.
         loop {
             skip_space(&mut position);
-            let Some(name_end) = skip_value(bytes, position) else { return Vec::new() };
-            let name = text.get(position + 1..name_end.saturating_sub(1)).unwrap_or("");
+            let Some(name_end) = skip_value(bytes, position) else {
+                return Vec::new();
+            };
+            let name = text
+                .get(position + 1..name_end.saturating_sub(1))
+                .unwrap_or("");
             position = name_end;
             skip_space(&mut position);
             position += 1; // the colon
@@ -587,7 +720,9 @@ fn element_spans(text: &str, path: &[&str]) -> Vec<Span> {
             if name == *key {
                 break;
             }
-            let Some(value_end) = skip_value(bytes, position) else { return Vec::new() };
+            let Some(value_end) = skip_value(bytes, position) else {
+                return Vec::new();
+            };
             position = value_end;
             skip_space(&mut position);
             if bytes.get(position) != Some(&b',') {
@@ -607,7 +742,9 @@ fn element_spans(text: &str, path: &[&str]) -> Vec<Span> {
         if matches!(bytes.get(position), None | Some(b']')) {
             break;
         }
-        let Some(end) = skip_value(bytes, position) else { break };
+        let Some(end) = skip_value(bytes, position) else {
+            break;
+        };
         spans.push(Span::new(position, end));
         position = end;
         skip_space(&mut position);
@@ -652,7 +789,9 @@ fn skip_value(bytes: &[u8], start: usize) -> Option<usize> {
                 }
             }
             b',' | b':' if depth == 0 => return Some(position - 1),
-            _ if depth == 0 && byte.is_ascii_whitespace() && position - 1 > start => return Some(position - 1),
+            _ if depth == 0 && byte.is_ascii_whitespace() && position - 1 > start => {
+                return Some(position - 1)
+            }
             _ => {}
         }
     }
@@ -665,8 +804,14 @@ mod tests {
     #[test]
     fn csv_reads_quotes_and_line_ends() {
         let records = parse_csv("a,b\r\n\"x, y\",\"say \"\"hi\"\"\"\n\n3,\n").unwrap();
-        let texts: Vec<Vec<&str>> = records.iter().map(|r| r.fields.iter().map(|f| f.text.as_str()).collect()).collect();
-        assert_eq!(texts, vec![vec!["a", "b"], vec!["x, y", "say \"hi\""], vec!["3", ""]]);
+        let texts: Vec<Vec<&str>> = records
+            .iter()
+            .map(|r| r.fields.iter().map(|f| f.text.as_str()).collect())
+            .collect();
+        assert_eq!(
+            texts,
+            vec![vec!["a", "b"], vec!["x, y", "say \"hi\""], vec!["3", ""]]
+        );
         assert!(parse_csv("\"open").is_err());
     }
 
@@ -674,7 +819,10 @@ mod tests {
     fn json_element_spans_find_rows() {
         let text = r#"{"total": 2, "results": [ {"name": "A"}, {"name": "B, \"x\""} ]}"#;
         let spans = element_spans(text, &["results"]);
-        let rows: Vec<&str> = spans.iter().map(|s| &text[s.start as usize..s.end as usize]).collect();
+        let rows: Vec<&str> = spans
+            .iter()
+            .map(|s| &text[s.start as usize..s.end as usize])
+            .collect();
         assert_eq!(rows, vec![r#"{"name": "A"}"#, r#"{"name": "B, \"x\""}"#]);
         let spans = element_spans("[1, 22 ,[3]]", &[]);
         assert_eq!(spans.len(), 3);
@@ -682,11 +830,27 @@ mod tests {
 
     #[test]
     fn cells_convert_by_type() {
-        assert_eq!(cell_from_text("X", &Type::Bool, false, &[]), Ok(Value::Bool(true)));
-        assert_eq!(cell_from_text("", &Type::Bool, false, &[]), Ok(Value::Bool(false)));
+        assert_eq!(
+            cell_from_text("X", &Type::Bool, false, &[]),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            cell_from_text("", &Type::Bool, false, &[]),
+            Ok(Value::Bool(false))
+        );
         assert!(cell_from_text("XX", &Type::Country, false, &[]).is_err());
-        assert_eq!(cell_from_text("", &Type::Country, true, &[]), Ok(Value::Missing));
-        let list = cell_from_text("CN; RU", &Type::List(Box::new(Type::Country)), false, &[]).unwrap();
-        assert_eq!(list, Value::List(Arc::from(vec![Value::Country(Country::parse("CN").unwrap()), Value::Country(Country::parse("RU").unwrap())])));
+        assert_eq!(
+            cell_from_text("", &Type::Country, true, &[]),
+            Ok(Value::Missing)
+        );
+        let list =
+            cell_from_text("CN; RU", &Type::List(Box::new(Type::Country)), false, &[]).unwrap();
+        assert_eq!(
+            list,
+            Value::List(Arc::from(vec![
+                Value::Country(Country::parse("CN").unwrap()),
+                Value::Country(Country::parse("RU").unwrap())
+            ]))
+        );
     }
 }

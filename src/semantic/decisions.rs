@@ -29,17 +29,35 @@ impl<'a> Context<'a> {
     pub(crate) fn check_decisions(&mut self) {
         for index in 0..self.program.decisions.len() {
             let id = DecisionId::from_index(index);
-            let Some(decision) = self.program.decision(id) else { continue };
+            let Some(decision) = self.program.decision(id) else {
+                continue;
+            };
             let combine = decision.combine;
             if matches!(combine, Some(mode) if mode != CombineMode::Priority) {
                 continue;
             }
             let mut setters = Vec::new();
             for rule_id in &decision.set_by {
-                let Some(rule) = self.program.rule(*rule_id) else { continue };
+                let Some(rule) = self.program.rule(*rule_id) else {
+                    continue;
+                };
                 for outcome in rule.outcomes.iter().filter(|o| o.decision == id) {
-                    let value = self.program.expr(outcome.value).and_then(|e| if let ExprKind::Const(v) = &e.kind { Some(v.clone()) } else { None });
-                    setters.push((rule.priority, Setter { rule: *rule_id, dates: rule.dates, value, location: outcome.location }));
+                    let value = self.program.expr(outcome.value).and_then(|e| {
+                        if let ExprKind::Const(v) = &e.kind {
+                            Some(v.clone())
+                        } else {
+                            None
+                        }
+                    });
+                    setters.push((
+                        rule.priority,
+                        Setter {
+                            rule: *rule_id,
+                            dates: rule.dates,
+                            value,
+                            location: outcome.location,
+                        },
+                    ));
                 }
             }
             if combine.is_none() {
@@ -73,7 +91,10 @@ impl<'a> Context<'a> {
             return None;
         }
         let first = group.first()?;
-        if group.iter().all(|s| s.value.is_some() && s.value == first.value) {
+        if group
+            .iter()
+            .all(|s| s.value.is_some() && s.value == first.value)
+        {
             return None;
         }
         group.sort_by_key(|s| s.dates.effective);
@@ -82,7 +103,11 @@ impl<'a> Context<'a> {
         for (index, setter) in group.iter().enumerate() {
             if let Some(current) = longest.and_then(|l| group.get(l)) {
                 let related = self.related(current.rule, setter.rule);
-                if current.dates.overlaps(&setter.dates) && differ(current, setter) && current.rule != setter.rule && !related {
+                if current.dates.overlaps(&setter.dates)
+                    && differ(current, setter)
+                    && current.rule != setter.rule
+                    && !related
+                {
                     found = Some((longest.unwrap_or(0), index));
                     break;
                 }
@@ -107,15 +132,31 @@ impl<'a> Context<'a> {
 
     /// Whether one rule is an exception to the other: then they never both contribute.
     fn related(&self, a: RuleId, b: RuleId) -> bool {
-        let exception = |x: RuleId, y: RuleId| self.program.rule(x).is_some_and(|r| r.exception_to.contains(&y));
+        let exception = |x: RuleId, y: RuleId| {
+            self.program
+                .rule(x)
+                .is_some_and(|r| r.exception_to.contains(&y))
+        };
         exception(a, b) || exception(b, a)
     }
 
-    fn report_conflict(&mut self, decision: DecisionId, a: &Setter, b: &Setter, priority: Option<i64>) {
-        let Some(found) = self.program.decision(decision) else { return };
+    fn report_conflict(
+        &mut self,
+        decision: DecisionId,
+        a: &Setter,
+        b: &Setter,
+        priority: Option<i64>,
+    ) {
+        let Some(found) = self.program.decision(decision) else {
+            return;
+        };
         let name = found.name.clone();
         let declared = found.location;
-        let rule_name = |rule: RuleId| self.program.rule(rule).map_or_else(String::new, |r| r.name.to_string());
+        let rule_name = |rule: RuleId| {
+            self.program
+                .rule(rule)
+                .map_or_else(String::new, |r| r.name.to_string())
+        };
         let (first, second) = (rule_name(a.rule), rule_name(b.rule));
         let (code, message, help) = match priority {
             None => (

@@ -42,7 +42,10 @@ impl<'a> Context<'a> {
     /// Puts a name in its file's scope, reporting a second declaration of the same name.
     fn declare_name(&mut self, file: FileId, name: &ast::Ident, decl: Decl) {
         let key: Arc<str> = Arc::from(name.node.as_str());
-        let existing = self.scopes.get(file.index()).and_then(|scope| scope.own.get(&key).copied());
+        let existing = self
+            .scopes
+            .get(file.index())
+            .and_then(|scope| scope.own.get(&key).copied());
         if let Some(first) = existing {
             let mut diagnostic = self.error(
                 Code::E0101,
@@ -51,7 +54,11 @@ impl<'a> Context<'a> {
                 format!("{} is declared again here", self.decl_description(decl)),
             );
             if let Some(location) = self.decl_location(first) {
-                diagnostic = self.also(diagnostic, location, format!("{} is first declared here", self.decl_description(first)));
+                diagnostic = self.also(
+                    diagnostic,
+                    location,
+                    format!("{} is first declared here", self.decl_description(first)),
+                );
             }
             self.report(diagnostic.with_help("tables, decisions, enums and records of one file share one set of names; rename one of them"));
             return;
@@ -66,13 +73,33 @@ impl<'a> Context<'a> {
         let id = PolicyId::from_index(self.program.policies.len());
         let name: Arc<str> = Arc::from(policy.name.dotted().as_str());
         let location = Self::at(file, policy.name.span);
-        if let Some(first) = self.program.policies.iter().find(|p| p.name == name).map(|p| p.location) {
-            let diagnostic = self.error(Code::E0101, format!("the policy `{name}` is declared twice"), location, "declared again here");
+        if let Some(first) = self
+            .program
+            .policies
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.location)
+        {
+            let diagnostic = self.error(
+                Code::E0101,
+                format!("the policy `{name}` is declared twice"),
+                location,
+                "declared again here",
+            );
             let diagnostic = self.also(diagnostic, first, "first declared here");
             self.report(diagnostic.with_help("a policy is one block; move the rules of the second block into the first, or rename it"));
         }
-        let dates = DateRange { effective: policy.effective.as_ref().map(|d| d.node), until: policy.until.as_ref().map(|d| d.node) };
-        self.check_range(dates, file, policy.effective.as_ref(), policy.until.as_ref(), "policy");
+        let dates = DateRange {
+            effective: policy.effective.as_ref().map(|d| d.node),
+            until: policy.until.as_ref().map(|d| d.node),
+        };
+        self.check_range(
+            dates,
+            file,
+            policy.effective.as_ref(),
+            policy.until.as_ref(),
+            "policy",
+        );
         self.program.policies.push(Policy {
             name: name.clone(),
             title: text(&policy.title),
@@ -95,21 +122,36 @@ impl<'a> Context<'a> {
         }
     }
 
-    fn declare_rule(&mut self, file: FileId, policy: PolicyId, policy_name: &str, rule: &'a ast::RuleDecl) {
+    fn declare_rule(
+        &mut self,
+        file: FileId,
+        policy: PolicyId,
+        policy_name: &str,
+        rule: &'a ast::RuleDecl,
+    ) {
         let id = RuleId::from_index(self.program.rules.len());
         let short_name: Arc<str> = Arc::from(rule.name.node.as_str());
         let name: Arc<str> = Arc::from(format!("{policy_name}.{}", rule.name.node).as_str());
         let location = Self::at(file, rule.name.span);
         if let Some(&first) = self.program.rule_names.get(&name) {
             let first_location = self.program.rule(first).map(|r| r.location);
-            let mut diagnostic = self.error(Code::E0101, format!("the rule `{name}` is declared twice"), location, "declared again here");
+            let mut diagnostic = self.error(
+                Code::E0101,
+                format!("the rule `{name}` is declared twice"),
+                location,
+                "declared again here",
+            );
             if let Some(first_location) = first_location {
                 diagnostic = self.also(diagnostic, first_location, "first declared here");
             }
-            self.report(diagnostic.with_help("every rule of a policy needs its own name: rename one of them"));
+            self.report(
+                diagnostic
+                    .with_help("every rule of a policy needs its own name: rename one of them"),
+            );
         } else {
             self.program.rule_names.insert(name.clone(), id);
-            self.rules_by_policy.insert((policy, short_name.clone()), id);
+            self.rules_by_policy
+                .insert((policy, short_name.clone()), id);
         }
         if let Some(p) = self.program.policies.get_mut(policy.index()) {
             p.rules.push(id);
@@ -141,12 +183,23 @@ impl<'a> Context<'a> {
         let id = self.push_record(file, schema);
         if let Some(first) = self.program.schema {
             let first_location = self.program.record(first).map(|r| r.location);
-            let mut diagnostic =
-                self.error(Code::E0101, "a second transaction schema is declared", Self::at(file, schema.name.span), "another `schema` here");
+            let mut diagnostic = self.error(
+                Code::E0101,
+                "a second transaction schema is declared",
+                Self::at(file, schema.name.span),
+                "another `schema` here",
+            );
             if let Some(first_location) = first_location {
-                diagnostic = self.also(diagnostic, first_location, "the schema is first declared here");
+                diagnostic = self.also(
+                    diagnostic,
+                    first_location,
+                    "the schema is first declared here",
+                );
             }
-            self.report(diagnostic.with_help("a library has one transaction schema; merge the fields into it"));
+            self.report(
+                diagnostic
+                    .with_help("a library has one transaction schema; merge the fields into it"),
+            );
             return;
         }
         self.program.schema = Some(id);
@@ -179,7 +232,10 @@ impl<'a> Context<'a> {
             if let Some(first) = values.iter().find(|v| *v.name == *variant.name.node) {
                 let diagnostic = self.error(
                     Code::E0101,
-                    format!("the value `{}` is listed twice in the enum `{}`", variant.name.node, decl.name.node),
+                    format!(
+                        "the value `{}` is listed twice in the enum `{}`",
+                        variant.name.node, decl.name.node
+                    ),
                     location,
                     "listed again here",
                 );
@@ -187,7 +243,11 @@ impl<'a> Context<'a> {
                 self.report(diagnostic.with_help("remove the second one"));
                 continue;
             }
-            values.push(EnumValue { name: Arc::from(variant.name.node.as_str()), description: text(&variant.description), location });
+            values.push(EnumValue {
+                name: Arc::from(variant.name.node.as_str()),
+                description: text(&variant.description),
+                location,
+            });
         }
         self.program.enums.push(Enum {
             name: Arc::from(decl.name.node.as_str()),
@@ -208,8 +268,12 @@ impl<'a> Context<'a> {
             let first_location = self.program.decision(first).map(|d| d.location);
             let same_file = first_location.is_some_and(|l| l.file == file);
             if !same_file {
-                let mut diagnostic =
-                    self.error(Code::E0101, format!("the decision `{name}` is declared twice"), location, "declared again here");
+                let mut diagnostic = self.error(
+                    Code::E0101,
+                    format!("the decision `{name}` is declared twice"),
+                    location,
+                    "declared again here",
+                );
                 if let Some(first_location) = first_location {
                     diagnostic = self.also(diagnostic, first_location, "first declared here");
                 }
@@ -273,18 +337,36 @@ impl<'a> Context<'a> {
     }
 
     /// Reports an empty or inverted date range.
-    pub(crate) fn check_range(&mut self, range: DateRange, file: FileId, effective: Option<&ast::DateLit>, until: Option<&ast::DateLit>, what: &str) {
+    pub(crate) fn check_range(
+        &mut self,
+        range: DateRange,
+        file: FileId,
+        effective: Option<&ast::DateLit>,
+        until: Option<&ast::DateLit>,
+        what: &str,
+    ) {
         if !range.is_empty() {
             return;
         }
-        let (Some(effective), Some(until)) = (effective, until) else { return };
+        let (Some(effective), Some(until)) = (effective, until) else {
+            return;
+        };
         let message = if effective.node == until.node {
             format!("the {what} is in force on no day: `until` is the same day as `effective`")
         } else {
             format!("the {what} is in force on no day: `until` comes before `effective`")
         };
-        let diagnostic = self.error(Code::E0420, message, Self::at(file, until.span), format!("`until {}` is the first day no longer in force", until.node));
-        let diagnostic = self.also(diagnostic, Self::at(file, effective.span), format!("`effective {}` is the first day in force", effective.node));
+        let diagnostic = self.error(
+            Code::E0420,
+            message,
+            Self::at(file, until.span),
+            format!("`until {}` is the first day no longer in force", until.node),
+        );
+        let diagnostic = self.also(
+            diagnostic,
+            Self::at(file, effective.span),
+            format!("`effective {}` is the first day in force", effective.node),
+        );
         self.report(diagnostic.with_help("`until` names the first day the text is no longer in force, so it must come after `effective`"));
     }
 }

@@ -52,27 +52,53 @@ impl Eccn {
     /// Parses `EAR99`, `5A001`, `5A001.j`, `5A002.a.1`.
     pub fn parse(text: &str) -> Result<Eccn, EccnError> {
         let bytes = text.as_bytes();
-        let head: [u8; 5] = bytes.get(..5).and_then(|h| h.try_into().ok()).ok_or(EccnError::Head)?;
+        let head: [u8; 5] = bytes
+            .get(..5)
+            .and_then(|h| h.try_into().ok())
+            .ok_or(EccnError::Head)?;
         let rest = bytes.get(5..).unwrap_or(&[]);
-        let mut eccn = Eccn { head, depth: 0, paragraphs: [[0; MAX_SEGMENT]; MAX_PARAGRAPHS] };
+        let mut eccn = Eccn {
+            head,
+            depth: 0,
+            paragraphs: [[0; MAX_SEGMENT]; MAX_PARAGRAPHS],
+        };
         if &head == b"EAR99" {
-            return if rest.is_empty() { Ok(eccn) } else { Err(EccnError::Paragraph) };
+            return if rest.is_empty() {
+                Ok(eccn)
+            } else {
+                Err(EccnError::Paragraph)
+            };
         }
         let [category, group, d1, d2, d3] = head;
         // Group `Y` holds the temporary 0Y521 series; the others are the five product groups.
         let group_ok = matches!(group, b'A'..=b'E' | b'Y');
-        if !(category.is_ascii_digit() && group_ok && d1.is_ascii_digit() && d2.is_ascii_digit() && d3.is_ascii_digit()) {
+        if !(category.is_ascii_digit()
+            && group_ok
+            && d1.is_ascii_digit()
+            && d2.is_ascii_digit()
+            && d3.is_ascii_digit())
+        {
             return Err(EccnError::Head);
         }
         if rest.is_empty() {
             return Ok(eccn);
         }
-        let Some(paragraphs) = rest.strip_prefix(b".") else { return Err(EccnError::Paragraph) };
+        let Some(paragraphs) = rest.strip_prefix(b".") else {
+            return Err(EccnError::Paragraph);
+        };
         for segment in paragraphs.split(|&b| b == b'.') {
-            if segment.is_empty() || segment.len() > MAX_SEGMENT || !segment.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
+            if segment.is_empty()
+                || segment.len() > MAX_SEGMENT
+                || !segment
+                    .iter()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            {
                 return Err(EccnError::Paragraph);
             }
-            let slot = eccn.paragraphs.get_mut(usize::from(eccn.depth)).ok_or(EccnError::TooDeep)?;
+            let slot = eccn
+                .paragraphs
+                .get_mut(usize::from(eccn.depth))
+                .ok_or(EccnError::TooDeep)?;
             for (to, from) in slot.iter_mut().zip(segment) {
                 *to = *from;
             }
@@ -175,11 +201,22 @@ mod tests {
 
     #[test]
     fn parses_and_prints_round_trip() {
-        for text in ["EAR99", "5A001", "5A001.j", "5A002.a.1", "0Y521", "3A001.b.2.c.1", "9A610.x"] {
+        for text in [
+            "EAR99",
+            "5A001",
+            "5A001.j",
+            "5A002.a.1",
+            "0Y521",
+            "3A001.b.2.c.1",
+            "9A610.x",
+        ] {
             assert_eq!(eccn(text).to_string(), text);
         }
         let e = eccn("5A002.a.1");
-        assert_eq!((e.category(), e.group(), e.number(), e.depth()), (Some(5), Some('A'), Some(2), 2));
+        assert_eq!(
+            (e.category(), e.group(), e.number(), e.depth()),
+            (Some(5), Some('A'), Some(2), 2)
+        );
         assert_eq!(e.paragraphs().collect::<Vec<_>>(), ["a", "1"]);
     }
 
@@ -192,7 +229,10 @@ mod tests {
         assert_eq!(Eccn::parse("5A001.J"), Err(EccnError::Paragraph));
         assert_eq!(Eccn::parse("5A001j"), Err(EccnError::Paragraph));
         assert_eq!(Eccn::parse("EAR99.a"), Err(EccnError::Paragraph));
-        assert_eq!(Eccn::parse("5A001.a.b.c.d.e.f.g.h.i"), Err(EccnError::TooDeep));
+        assert_eq!(
+            Eccn::parse("5A001.a.b.c.d.e.f.g.h.i"),
+            Err(EccnError::TooDeep)
+        );
         assert_eq!(Eccn::parse("5A001.abcde"), Err(EccnError::Paragraph));
     }
 

@@ -24,11 +24,20 @@ pub(crate) struct Frame {
 
 impl Frame {
     pub fn new(file: FileId) -> Self {
-        Frame { file, scope: Vec::new(), slots: Vec::new(), unavailable: Vec::new() }
+        Frame {
+            file,
+            scope: Vec::new(),
+            slots: Vec::new(),
+            unavailable: Vec::new(),
+        }
     }
 
     fn variable(&self, name: &str) -> Option<Slot> {
-        self.scope.iter().rev().find(|(n, _)| &**n == name).map(|(_, slot)| *slot)
+        self.scope
+            .iter()
+            .rev()
+            .find(|(n, _)| &**n == name)
+            .map(|(_, slot)| *slot)
     }
 }
 
@@ -46,14 +55,21 @@ pub(crate) fn compatible(a: &Type, b: &Type) -> bool {
 /// The slots certainly bound when a `when` condition holds: those of `any` quantifiers reached
 /// from the root through `and` and through the bodies of other such quantifiers.
 pub(crate) fn witnesses(program: &Program, root: ExprId, out: &mut Vec<Slot>) {
-    let Some(expr) = program.expr(root) else { return };
+    let Some(expr) = program.expr(root) else {
+        return;
+    };
     match &expr.kind {
         ExprKind::And(operands) => {
             for operand in operands.iter() {
                 witnesses(program, *operand, out);
             }
         }
-        ExprKind::Quantifier { kind: QuantifierKind::Any, slot, body, .. } => {
+        ExprKind::Quantifier {
+            kind: QuantifierKind::Any,
+            slot,
+            body,
+            ..
+        } => {
             out.push(*slot);
             witnesses(program, *body, out);
         }
@@ -85,8 +101,15 @@ impl<'a> Context<'a> {
             let location = Self::at(frame.file, expr.span);
             let shown = self.program.type_name(&ty);
             self.report(
-                self.error(Code::E0204, "a condition must be true or false", location, format!("this is a `{shown}`"))
-                    .with_help("compare it with something: `... is ...`, `... in ...`, `... is missing`"),
+                self.error(
+                    Code::E0204,
+                    "a condition must be true or false",
+                    location,
+                    format!("this is a `{shown}`"),
+                )
+                .with_help(
+                    "compare it with something: `... is ...`, `... in ...`, `... is missing`",
+                ),
             );
         }
         id
@@ -94,7 +117,12 @@ impl<'a> Context<'a> {
 
     /// Checks an expression. `hint` is the type the context expects; it decides what bare
     /// names (enum values) and strings (country codes, ECCNs) mean.
-    pub(crate) fn check_expr(&mut self, frame: &mut Frame, expr: &ast::Expr, hint: Option<&Type>) -> ExprId {
+    pub(crate) fn check_expr(
+        &mut self,
+        frame: &mut Frame,
+        expr: &ast::Expr,
+        hint: Option<&Type>,
+    ) -> ExprId {
         let location = Self::at(frame.file, expr.span);
         match &expr.kind {
             ast::ExprKind::Literal(literal) => self.check_literal(frame, literal, hint, location),
@@ -112,17 +140,36 @@ impl<'a> Context<'a> {
                         let expected = self.program.type_name(&element_type);
                         let found = self.program.type_name(&ty);
                         self.report(
-                            self.error(Code::E0203, "the elements of a list must all have one type", Self::at(frame.file, element.span), format!("this is a `{found}`"))
-                                .with_help(format!("the list holds `{expected}` values")),
+                            self.error(
+                                Code::E0203,
+                                "the elements of a list must all have one type",
+                                Self::at(frame.file, element.span),
+                                format!("this is a `{found}`"),
+                            )
+                            .with_help(format!("the list holds `{expected}` values")),
                         );
                     }
                     ids.push(id);
                 }
                 let ty = Type::List(Box::new(element_type));
-                let constants: Option<Vec<Value>> =
-                    ids.iter().map(|id| self.program.expr(*id).and_then(|e| if let ExprKind::Const(v) = &e.kind { Some(v.clone()) } else { None })).collect();
+                let constants: Option<Vec<Value>> = ids
+                    .iter()
+                    .map(|id| {
+                        self.program.expr(*id).and_then(|e| {
+                            if let ExprKind::Const(v) = &e.kind {
+                                Some(v.clone())
+                            } else {
+                                None
+                            }
+                        })
+                    })
+                    .collect();
                 match constants {
-                    Some(values) if !values.contains(&Value::Missing) => self.push_expr(ExprKind::Const(Value::List(Arc::from(values))), ty, location),
+                    Some(values) if !values.contains(&Value::Missing) => self.push_expr(
+                        ExprKind::Const(Value::List(Arc::from(values))),
+                        ty,
+                        location,
+                    ),
                     _ => self.push_expr(ExprKind::List(ids.into_boxed_slice()), ty, location),
                 }
             }
@@ -130,13 +177,18 @@ impl<'a> Context<'a> {
                 let operand = self.check_condition(frame, operand);
                 self.push_expr(ExprKind::Not(operand), Type::Bool, location)
             }
-            ast::ExprKind::Binary { op: op @ (BinaryOp::And | BinaryOp::Or), lhs, rhs } => {
+            ast::ExprKind::Binary {
+                op: op @ (BinaryOp::And | BinaryOp::Or),
+                lhs,
+                rhs,
+            } => {
                 let mut operands = Vec::new();
                 for side in [lhs, rhs] {
                     let id = self.check_condition(frame, side);
                     // Flatten chains of the same connective: `a and b and c` is one node.
                     let nested = self.program.expr(id).and_then(|e| match (&e.kind, op) {
-                        (ExprKind::And(inner), BinaryOp::And) | (ExprKind::Or(inner), BinaryOp::Or) => Some(inner.clone()),
+                        (ExprKind::And(inner), BinaryOp::And)
+                        | (ExprKind::Or(inner), BinaryOp::Or) => Some(inner.clone()),
                         _ => None,
                     });
                     match nested {
@@ -144,45 +196,94 @@ impl<'a> Context<'a> {
                         None => operands.push(id),
                     }
                 }
-                let kind = if *op == BinaryOp::And { ExprKind::And(operands.into_boxed_slice()) } else { ExprKind::Or(operands.into_boxed_slice()) };
+                let kind = if *op == BinaryOp::And {
+                    ExprKind::And(operands.into_boxed_slice())
+                } else {
+                    ExprKind::Or(operands.into_boxed_slice())
+                };
                 self.push_expr(kind, Type::Bool, location)
             }
-            ast::ExprKind::Binary { op, lhs, rhs } => self.check_arithmetic(frame, *op, lhs, rhs, location),
-            ast::ExprKind::Compare { op, lhs, rhs } => self.check_comparison(frame, *op, lhs, rhs, location),
-            ast::ExprKind::Presence { expr: operand, test } => self.check_presence(frame, operand, *test, location),
-            ast::ExprKind::Quantifier { kind, var, collection, body } => self.check_quantifier(frame, *kind, var, collection, body, location),
-            ast::ExprKind::Call { function, args } => self.check_call(frame, function, args, location),
+            ast::ExprKind::Binary { op, lhs, rhs } => {
+                self.check_arithmetic(frame, *op, lhs, rhs, location)
+            }
+            ast::ExprKind::Compare { op, lhs, rhs } => {
+                self.check_comparison(frame, *op, lhs, rhs, location)
+            }
+            ast::ExprKind::Presence {
+                expr: operand,
+                test,
+            } => self.check_presence(frame, operand, *test, location),
+            ast::ExprKind::Quantifier {
+                kind,
+                var,
+                collection,
+                body,
+            } => self.check_quantifier(frame, *kind, var, collection, body, location),
+            ast::ExprKind::Call { function, args } => {
+                self.check_call(frame, function, args, location)
+            }
         }
     }
 
-    fn check_literal(&mut self, frame: &mut Frame, literal: &ast::Literal, hint: Option<&Type>, location: Location) -> ExprId {
+    fn check_literal(
+        &mut self,
+        frame: &mut Frame,
+        literal: &ast::Literal,
+        hint: Option<&Type>,
+        location: Location,
+    ) -> ExprId {
         match literal {
-            ast::Literal::Bool(b) => self.push_expr(ExprKind::Const(Value::Bool(*b)), Type::Bool, location),
-            ast::Literal::Integer(n) => self.push_expr(ExprKind::Const(Value::Integer(*n)), Type::Integer, location),
+            ast::Literal::Bool(b) => {
+                self.push_expr(ExprKind::Const(Value::Bool(*b)), Type::Bool, location)
+            }
+            ast::Literal::Integer(n) => {
+                self.push_expr(ExprKind::Const(Value::Integer(*n)), Type::Integer, location)
+            }
             ast::Literal::Decimal(text) => match Decimal::parse(text) {
-                Some(value) => self.push_expr(ExprKind::Const(Value::Decimal(value)), Type::Decimal, location),
+                Some(value) => self.push_expr(
+                    ExprKind::Const(Value::Decimal(value)),
+                    Type::Decimal,
+                    location,
+                ),
                 None => {
                     self.report(
-                        self.error(Code::E0007, format!("`{text}` is not a decimal Vigil can hold"), location, "too many places or too large")
-                            .with_help("decimals have at most 9 places after the point"),
+                        self.error(
+                            Code::E0007,
+                            format!("`{text}` is not a decimal Vigil can hold"),
+                            location,
+                            "too many places or too large",
+                        )
+                        .with_help("decimals have at most 9 places after the point"),
                     );
                     self.poisoned(location)
                 }
             },
-            ast::Literal::Date(date) => self.push_expr(ExprKind::Const(Value::Date(*date)), Type::Date, location),
+            ast::Literal::Date(date) => {
+                self.push_expr(ExprKind::Const(Value::Date(*date)), Type::Date, location)
+            }
             ast::Literal::Str(template) => {
                 let Some(text) = super::types::plain_text(template) else {
                     let mut parts = Vec::new();
                     for part in &template.parts {
                         match part {
-                            ast::TemplatePart::Text(text) => parts.push(TemplatePartExpr::Text(Arc::from(text.as_str()))),
-                            ast::TemplatePart::Value(name) => parts.push(TemplatePartExpr::Value(self.resolve_name(frame, name, None))),
+                            ast::TemplatePart::Text(text) => {
+                                parts.push(TemplatePartExpr::Text(Arc::from(text.as_str())))
+                            }
+                            ast::TemplatePart::Value(name) => parts.push(TemplatePartExpr::Value(
+                                self.resolve_name(frame, name, None),
+                            )),
                         }
                     }
-                    return self.push_expr(ExprKind::Format(parts.into_boxed_slice()), Type::String, location);
+                    return self.push_expr(
+                        ExprKind::Format(parts.into_boxed_slice()),
+                        Type::String,
+                        location,
+                    );
                 };
                 match hint {
-                    Some(ty @ (Type::Country | Type::Eccn)) => match self.string_constant(&text, ty, location) {
+                    Some(ty @ (Type::Country | Type::Eccn)) => match self
+                        .string_constant(&text, ty, location)
+                    {
                         Some(value) => self.push_expr(ExprKind::Const(value), ty.clone(), location),
                         None => self.poisoned(location),
                     },
@@ -190,16 +291,29 @@ impl<'a> Context<'a> {
                         let enumeration = self.program.enumeration(*id);
                         let name = enumeration.map_or_else(String::new, |e| e.name.to_string());
                         let is_value = enumeration.and_then(|e| e.value_index(&text)).is_some();
-                        let diagnostic = self.error(Code::E0203, format!("a string cannot be a value of `{name}`"), location, "a string");
+                        let diagnostic = self.error(
+                            Code::E0203,
+                            format!("a string cannot be a value of `{name}`"),
+                            location,
+                            "a string",
+                        );
                         let diagnostic = if is_value {
-                            diagnostic.with_help(format!("enum values are written without quotes: `{text}`"))
+                            diagnostic.with_help(format!(
+                                "enum values are written without quotes: `{text}`"
+                            ))
                         } else {
-                            diagnostic.with_help(format!("write one of the values of `{name}`, without quotes"))
+                            diagnostic.with_help(format!(
+                                "write one of the values of `{name}`, without quotes"
+                            ))
                         };
                         self.report(diagnostic);
                         self.poisoned(location)
                     }
-                    _ => self.push_expr(ExprKind::Const(Value::String(Arc::from(text.as_str()))), Type::String, location),
+                    _ => self.push_expr(
+                        ExprKind::Const(Value::String(Arc::from(text.as_str()))),
+                        Type::String,
+                        location,
+                    ),
                 }
             }
         }
@@ -209,17 +323,24 @@ impl<'a> Context<'a> {
     /// table or a decision. A bare name that does not is read as an enum value of the other
     /// operand.
     fn name_stands_alone(&self, frame: &Frame, name: &ast::QualifiedName) -> bool {
-        let Some(first) = name.parts.first() else { return false };
+        let Some(first) = name.parts.first() else {
+            return false;
+        };
         frame.variable(&first.node).is_some()
             || self.schema_field(frame.file, &first.node).is_some()
-            || matches!(self.lookup(frame.file, &first.node), Lookup::Found(Decl::Table(_) | Decl::Decision(_)))
+            || matches!(
+                self.lookup(frame.file, &first.node),
+                Lookup::Found(Decl::Table(_) | Decl::Decision(_))
+            )
     }
 
     /// Whether an operand takes its meaning from the other operand's type.
     fn needs_hint(&self, frame: &Frame, expr: &ast::Expr) -> bool {
         match &expr.kind {
             ast::ExprKind::Literal(ast::Literal::Str(_)) | ast::ExprKind::List(_) => true,
-            ast::ExprKind::Name(name) => name.parts.len() == 1 && !self.name_stands_alone(frame, name),
+            ast::ExprKind::Name(name) => {
+                name.parts.len() == 1 && !self.name_stands_alone(frame, name)
+            }
             _ => false,
         }
     }
@@ -229,40 +350,81 @@ impl<'a> Context<'a> {
         if !self.schema_visible(file) {
             return None;
         }
-        self.program.schema.and_then(|s| self.program.record(s)).and_then(|r| r.field_index(name))
+        self.program
+            .schema
+            .and_then(|s| self.program.record(s))
+            .and_then(|r| r.field_index(name))
     }
 
     /// Resolves a name or path in an expression.
-    pub(crate) fn resolve_name(&mut self, frame: &mut Frame, name: &ast::QualifiedName, hint: Option<&Type>) -> ExprId {
+    pub(crate) fn resolve_name(
+        &mut self,
+        frame: &mut Frame,
+        name: &ast::QualifiedName,
+        hint: Option<&Type>,
+    ) -> ExprId {
         let location = Self::at(frame.file, name.span);
-        let Some(first) = name.parts.first() else { return self.poisoned(location) };
+        let Some(first) = name.parts.first() else {
+            return self.poisoned(location);
+        };
         let rest = name.parts.get(1..).unwrap_or(&[]);
         if rest.is_empty() {
             if let Some(Type::Enum(id)) = hint {
-                if let Some(index) = self.program.enumeration(*id).and_then(|e| e.value_index(&first.node)) {
-                    return self.push_expr(ExprKind::Const(Value::Enum(index)), Type::Enum(*id), location);
+                if let Some(index) = self
+                    .program
+                    .enumeration(*id)
+                    .and_then(|e| e.value_index(&first.node))
+                {
+                    return self.push_expr(
+                        ExprKind::Const(Value::Enum(index)),
+                        Type::Enum(*id),
+                        location,
+                    );
                 }
             }
         }
         if let Some(slot) = frame.variable(&first.node) {
-            let ty = frame.slots.get(slot.index()).map_or(Type::Error, |s| s.ty.clone());
+            let ty = frame
+                .slots
+                .get(slot.index())
+                .map_or(Type::Error, |s| s.ty.clone());
             return self.walk_path(frame, PathRoot::Slot(slot), ty, &first.node, rest, location);
         }
         if self.schema_field(frame.file, &first.node).is_some() {
             let schema = self.program.schema.map_or(Type::Error, Type::Record);
-            return self.walk_path(frame, PathRoot::Transaction, schema, "", &name.parts, location);
+            return self.walk_path(
+                frame,
+                PathRoot::Transaction,
+                schema,
+                "",
+                &name.parts,
+                location,
+            );
         }
         match self.lookup(frame.file, &first.node) {
-            Lookup::Found(Decl::Table(table)) => self.table_reference(frame, table, first, rest, location),
+            Lookup::Found(Decl::Table(table)) => {
+                self.table_reference(frame, table, first, rest, location)
+            }
             Lookup::Found(Decl::Decision(decision)) => {
                 if let Some(field) = rest.first() {
                     self.report(
-                        self.error(Code::E0202, format!("the decision `{}` has no fields", first.node), Self::at(frame.file, field.span), "no field here")
-                            .with_help(format!("compare the decision's value: `{} is ...`", first.node)),
+                        self.error(
+                            Code::E0202,
+                            format!("the decision `{}` has no fields", first.node),
+                            Self::at(frame.file, field.span),
+                            "no field here",
+                        )
+                        .with_help(format!(
+                            "compare the decision's value: `{} is ...`",
+                            first.node
+                        )),
                     );
                     return self.poisoned(location);
                 }
-                let ty = self.program.decision(decision).map_or(Type::Error, |d| d.value_type.clone());
+                let ty = self
+                    .program
+                    .decision(decision)
+                    .map_or(Type::Error, |d| d.value_type.clone());
                 self.push_expr(ExprKind::Decision(decision), ty, location)
             }
             Lookup::Found(decl) => {
@@ -284,7 +446,13 @@ impl<'a> Context<'a> {
                 self.poisoned(location)
             }
             Lookup::NotFound => {
-                let diagnostic = self.unknown_name(frame, &first.node, rest.is_empty(), hint, Self::at(frame.file, first.span));
+                let diagnostic = self.unknown_name(
+                    frame,
+                    &first.node,
+                    rest.is_empty(),
+                    hint,
+                    Self::at(frame.file, first.span),
+                );
                 self.report(diagnostic);
                 self.poisoned(location)
             }
@@ -292,14 +460,25 @@ impl<'a> Context<'a> {
     }
 
     /// The diagnostic for a name that means nothing here.
-    fn unknown_name(&self, frame: &Frame, name: &str, bare: bool, hint: Option<&Type>, location: Location) -> Diagnostic {
+    fn unknown_name(
+        &self,
+        frame: &Frame,
+        name: &str,
+        bare: bool,
+        hint: Option<&Type>,
+        location: Location,
+    ) -> Diagnostic {
         if frame.unavailable.iter().any(|n| &**n == name) {
             return self
                 .error(Code::E0107, format!("the variable `{name}` is not bound here"), location, "not bound at this point")
                 .with_help("a quantifier's variable is visible in its `where` condition; `then` and `because` see only the variables of `any` quantifiers joined to the `when` condition by `and`");
         }
         if let Some(schema) = self.program.schema {
-            let schema_has_it = self.program.record(schema).and_then(|r| r.field_index(name)).is_some();
+            let schema_has_it = self
+                .program
+                .record(schema)
+                .and_then(|r| r.field_index(name))
+                .is_some();
             if schema_has_it && !self.schema_visible(frame.file) {
                 if let Some(schema_file) = self.schema_file {
                     return self.not_imported(name, location, schema_file, Decl::Schema(schema));
@@ -317,10 +496,18 @@ impl<'a> Context<'a> {
                 candidates.extend(record.fields.iter().map(|f| f.name.clone()));
             }
         }
-        candidates.extend(
-            self.visible_names(frame.file).into_iter().filter(|n| matches!(self.lookup(frame.file, n), Lookup::Found(Decl::Table(_) | Decl::Decision(_)))),
+        candidates.extend(self.visible_names(frame.file).into_iter().filter(|n| {
+            matches!(
+                self.lookup(frame.file, n),
+                Lookup::Found(Decl::Table(_) | Decl::Decision(_))
+            )
+        }));
+        let diagnostic = self.error(
+            Code::E0102,
+            format!("unknown name `{name}`"),
+            location,
+            "nothing of this name is visible here",
         );
-        let diagnostic = self.error(Code::E0102, format!("unknown name `{name}`"), location, "nothing of this name is visible here");
         match suggest::closest(name, candidates.iter().map(|c| &**c)) {
             Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
             None => diagnostic.with_help("a condition can read fields of the transaction schema, quantifier variables, tables and decisions; declare the table or decision, or import the file that does"),
@@ -328,29 +515,56 @@ impl<'a> Context<'a> {
     }
 
     /// A table, or one of its columns, named in an expression.
-    fn table_reference(&mut self, frame: &Frame, table: TableId, first: &ast::Ident, rest: &[ast::Ident], location: Location) -> ExprId {
+    fn table_reference(
+        &mut self,
+        frame: &Frame,
+        table: TableId,
+        first: &ast::Ident,
+        rest: &[ast::Ident],
+        location: Location,
+    ) -> ExprId {
         match rest {
-            [] => self.push_expr(ExprKind::Table(table), Type::List(Box::new(Type::Row(table))), location),
+            [] => self.push_expr(
+                ExprKind::Table(table),
+                Type::List(Box::new(Type::Row(table))),
+                location,
+            ),
             [column_name] => {
-                let Some(found) = self.program.table(table) else { return self.poisoned(location) };
+                let Some(found) = self.program.table(table) else {
+                    return self.poisoned(location);
+                };
                 match found.column_index(&column_name.node) {
                     Some(column) => {
-                        let ty = found.columns.get(usize::from(column)).map_or(Type::Error, |c| c.ty.clone());
-                        self.push_expr(ExprKind::Column { table, column }, Type::List(Box::new(ty)), location)
+                        let ty = found
+                            .columns
+                            .get(usize::from(column))
+                            .map_or(Type::Error, |c| c.ty.clone());
+                        self.push_expr(
+                            ExprKind::Column { table, column },
+                            Type::List(Box::new(ty)),
+                            location,
+                        )
                     }
                     None => {
                         let names: Vec<&str> = found.columns.iter().map(|c| &*c.name).collect();
                         let mut diagnostic = self.error(
                             Code::E0202,
-                            format!("the table `{}` has no column `{}`", first.node, column_name.node),
+                            format!(
+                                "the table `{}` has no column `{}`",
+                                first.node, column_name.node
+                            ),
                             Self::at(frame.file, column_name.span),
                             "no such column",
                         );
-                        diagnostic = self.also(diagnostic, found.location, "the table is declared here");
-                        diagnostic = match suggest::closest(&column_name.node, names.iter().copied()) {
-                            Some(close) => diagnostic.with_help(format!("did you mean `{}.{close}`?", first.node)),
-                            None => diagnostic.with_help(format!("its columns are: {}", names.join(", "))),
-                        };
+                        diagnostic =
+                            self.also(diagnostic, found.location, "the table is declared here");
+                        diagnostic =
+                            match suggest::closest(&column_name.node, names.iter().copied()) {
+                                Some(close) => diagnostic
+                                    .with_help(format!("did you mean `{}.{close}`?", first.node)),
+                                None => diagnostic
+                                    .with_help(format!("its columns are: {}", names.join(", "))),
+                            };
                         self.report(diagnostic);
                         self.poisoned(location)
                     }
@@ -367,22 +581,52 @@ impl<'a> Context<'a> {
     }
 
     /// Follows a path of field names from a value of type `ty`.
-    fn walk_path(&mut self, frame: &Frame, root: PathRoot, mut ty: Type, root_name: &str, parts: &[ast::Ident], location: Location) -> ExprId {
+    fn walk_path(
+        &mut self,
+        frame: &Frame,
+        root: PathRoot,
+        mut ty: Type,
+        root_name: &str,
+        parts: &[ast::Ident],
+        location: Location,
+    ) -> ExprId {
         let mut fields = Vec::with_capacity(parts.len());
         let mut may_be_missing = false;
         let mut written = root_name.to_string();
         for part in parts {
             let part_location = Self::at(frame.file, part.span);
-            let shown = if written.is_empty() { "the transaction".to_string() } else { format!("`{written}`") };
+            let shown = if written.is_empty() {
+                "the transaction".to_string()
+            } else {
+                format!("`{written}`")
+            };
             let step = match &ty {
                 Type::Error => return self.poisoned(location),
                 Type::Record(record) => self.program.record(*record).map(|r| {
-                    let found = r.field_index(&part.node).and_then(|i| r.fields.get(usize::from(i)).map(|f| (i, f.ty.clone(), f.optional)));
-                    (found, r.fields.iter().map(|f| f.name.clone()).collect::<Vec<_>>(), r.location, format!("`{}`", r.name))
+                    let found = r.field_index(&part.node).and_then(|i| {
+                        r.fields
+                            .get(usize::from(i))
+                            .map(|f| (i, f.ty.clone(), f.optional))
+                    });
+                    (
+                        found,
+                        r.fields.iter().map(|f| f.name.clone()).collect::<Vec<_>>(),
+                        r.location,
+                        format!("`{}`", r.name),
+                    )
                 }),
                 Type::Row(table) => self.program.table(*table).map(|t| {
-                    let found = t.column_index(&part.node).and_then(|i| t.columns.get(usize::from(i)).map(|c| (i, c.ty.clone(), c.optional)));
-                    (found, t.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>(), t.location, format!("a row of `{}`", t.name))
+                    let found = t.column_index(&part.node).and_then(|i| {
+                        t.columns
+                            .get(usize::from(i))
+                            .map(|c| (i, c.ty.clone(), c.optional))
+                    });
+                    (
+                        found,
+                        t.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
+                        t.location,
+                        format!("a row of `{}`", t.name),
+                    )
                 }),
                 other => {
                     let type_name = self.program.type_name(other);
@@ -398,12 +642,23 @@ impl<'a> Context<'a> {
                         _ => format!("{shown} is a value, not a record"),
                     };
                     self.report(
-                        self.error(Code::E0202, format!("{shown} is a `{type_name}` and has no field `{}`", part.node), part_location, "no field here").with_help(help),
+                        self.error(
+                            Code::E0202,
+                            format!(
+                                "{shown} is a `{type_name}` and has no field `{}`",
+                                part.node
+                            ),
+                            part_location,
+                            "no field here",
+                        )
+                        .with_help(help),
                     );
                     return self.poisoned(location);
                 }
             };
-            let Some((found, names, declared, owner)) = step else { return self.poisoned(location) };
+            let Some((found, names, declared, owner)) = step else {
+                return self.poisoned(location);
+            };
             match found {
                 Some((index, field_ty, optional)) => {
                     fields.push(index);
@@ -411,7 +666,11 @@ impl<'a> Context<'a> {
                     ty = field_ty;
                 }
                 None => {
-                    let prefix = if written.is_empty() { String::new() } else { format!("{written}.") };
+                    let prefix = if written.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{written}.")
+                    };
                     let mut diagnostic = self.error(
                         Code::E0202,
                         format!("{owner} has no field `{}`", part.node),
@@ -420,7 +679,9 @@ impl<'a> Context<'a> {
                     );
                     diagnostic = self.also(diagnostic, declared, "declared here");
                     diagnostic = match suggest::closest(&part.node, names.iter().map(|n| &**n)) {
-                        Some(close) => diagnostic.with_help(format!("did you mean `{prefix}{close}`?")),
+                        Some(close) => {
+                            diagnostic.with_help(format!("did you mean `{prefix}{close}`?"))
+                        }
                         None => {
                             let shown: Vec<&str> = names.iter().map(|n| &**n).collect();
                             diagnostic.with_help(format!("the fields are: {}", shown.join(", ")))
@@ -435,11 +696,22 @@ impl<'a> Context<'a> {
             }
             written.push_str(&part.node);
         }
-        let path = Path { root, fields: fields.into_boxed_slice(), may_be_missing };
+        let path = Path {
+            root,
+            fields: fields.into_boxed_slice(),
+            may_be_missing,
+        };
         self.push_expr(ExprKind::Path(path), ty, location)
     }
 
-    fn check_arithmetic(&mut self, frame: &mut Frame, op: BinaryOp, lhs: &ast::Expr, rhs: &ast::Expr, location: Location) -> ExprId {
+    fn check_arithmetic(
+        &mut self,
+        frame: &mut Frame,
+        op: BinaryOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        location: Location,
+    ) -> ExprId {
         let left = self.check_expr(frame, lhs, None);
         let right = self.check_expr(frame, rhs, None);
         let (lt, rt) = (self.type_of(left), self.type_of(right));
@@ -454,7 +726,8 @@ impl<'a> Context<'a> {
             (Type::Integer, Type::Integer, ArithmeticOp::Div) => Type::Decimal,
             (Type::Integer, Type::Integer, _) => Type::Integer,
             (Type::Integer | Type::Decimal, Type::Integer | Type::Decimal, _) => Type::Decimal,
-            (Type::Date, Type::Integer, ArithmeticOp::Add | ArithmeticOp::Sub) | (Type::Integer, Type::Date, ArithmeticOp::Add) => Type::Date,
+            (Type::Date, Type::Integer, ArithmeticOp::Add | ArithmeticOp::Sub)
+            | (Type::Integer, Type::Date, ArithmeticOp::Add) => Type::Date,
             (Type::Date, Type::Date, ArithmeticOp::Sub) => Type::Integer,
             _ => {
                 let symbol = match op {
@@ -471,10 +744,25 @@ impl<'a> Context<'a> {
                 Type::Error
             }
         };
-        self.push_expr(ExprKind::Arithmetic { op, lhs: left, rhs: right }, ty, location)
+        self.push_expr(
+            ExprKind::Arithmetic {
+                op,
+                lhs: left,
+                rhs: right,
+            },
+            ty,
+            location,
+        )
     }
 
-    fn check_comparison(&mut self, frame: &mut Frame, op: CompareOp, lhs: &ast::Expr, rhs: &ast::Expr, location: Location) -> ExprId {
+    fn check_comparison(
+        &mut self,
+        frame: &mut Frame,
+        op: CompareOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        location: Location,
+    ) -> ExprId {
         // Type the operand that means something on its own first; the other takes its meaning
         // (enum values, country codes, ECCNs) from it.
         let (left, right) = if self.needs_hint(frame, lhs) && !self.needs_hint(frame, rhs) {
@@ -491,7 +779,14 @@ impl<'a> Context<'a> {
         let (lt, rt) = (self.type_of(left), self.type_of(right));
         let (l, r) = (self.program.type_name(&lt), self.program.type_name(&rt));
         let mismatch = |context: &Self, message: String, help: &str| {
-            context.error(Code::E0203, message, location, format!("a `{l}` and a `{r}`")).with_help(help.to_string())
+            context
+                .error(
+                    Code::E0203,
+                    message,
+                    location,
+                    format!("a `{l}` and a `{r}`"),
+                )
+                .with_help(help.to_string())
         };
         let comparison = match op {
             CompareOp::Is | CompareOp::Eq => Some(Comparison::Eq),
@@ -505,13 +800,23 @@ impl<'a> Context<'a> {
         match op {
             CompareOp::Is | CompareOp::IsNot | CompareOp::Eq | CompareOp::Ne => {
                 if !compatible(&lt, &rt) {
-                    let diagnostic = mismatch(self, format!("`{}` compares values of one type, not a `{l}` with a `{r}`", op.as_str()), "compare the value with a value of the same type");
+                    let diagnostic = mismatch(
+                        self,
+                        format!(
+                            "`{}` compares values of one type, not a `{l}` with a `{r}`",
+                            op.as_str()
+                        ),
+                        "compare the value with a value of the same type",
+                    );
                     self.report(diagnostic);
                 }
             }
             CompareOp::Lt | CompareOp::Le | CompareOp::Gt | CompareOp::Ge => {
                 let ordered_enum = |ty: &Type| match ty {
-                    Type::Enum(id) => self.program.enumeration(*id).is_some_and(|e| matches!(e.origin, EnumOrigin::DecisionValues(_))),
+                    Type::Enum(id) => self
+                        .program
+                        .enumeration(*id)
+                        .is_some_and(|e| matches!(e.origin, EnumOrigin::DecisionValues(_))),
                     _ => false,
                 };
                 let fine = matches!((&lt, &rt), (Type::Error, _) | (_, Type::Error))
@@ -524,24 +829,46 @@ impl<'a> Context<'a> {
                 }
             }
             CompareOp::Before | CompareOp::After | CompareOp::OnOrBefore | CompareOp::OnOrAfter => {
-                let fine = matches!((&lt, &rt), (Type::Error | Type::Date, Type::Error | Type::Date));
+                let fine = matches!(
+                    (&lt, &rt),
+                    (Type::Error | Type::Date, Type::Error | Type::Date)
+                );
                 if !fine {
-                    let diagnostic = mismatch(self, format!("`{}` compares dates, not a `{l}` and a `{r}`", op.as_str()), "write a date as YYYY-MM-DD, or compare numbers with `<`, `>`, `<=`, `>=`");
+                    let diagnostic = mismatch(
+                        self,
+                        format!("`{}` compares dates, not a `{l}` and a `{r}`", op.as_str()),
+                        "write a date as YYYY-MM-DD, or compare numbers with `<`, `>`, `<=`, `>=`",
+                    );
                     self.report(diagnostic);
                 }
             }
             CompareOp::In | CompareOp::NotIn => {
                 let collection = self.as_collection(right, rhs);
-                let element = self.type_of(collection).element().cloned().unwrap_or(Type::Error);
+                let element = self
+                    .type_of(collection)
+                    .element()
+                    .cloned()
+                    .unwrap_or(Type::Error);
                 if !compatible(&lt, &element) {
                     let e = self.program.type_name(&element);
                     self.report(
-                        self.error(Code::E0203, format!("a `{l}` cannot be in a collection of `{e}`"), location, format!("a `{l}` tested against `{e}` values"))
-                            .with_help("test a value against a list, a set or a table column of the same type"),
+                        self.error(
+                            Code::E0203,
+                            format!("a `{l}` cannot be in a collection of `{e}`"),
+                            location,
+                            format!("a `{l}` tested against `{e}` values"),
+                        )
+                        .with_help(
+                            "test a value against a list, a set or a table column of the same type",
+                        ),
                     );
                 }
                 let collection = self.collection(collection, &element);
-                let kind = ExprKind::In { negated: op == CompareOp::NotIn, element: left, collection };
+                let kind = ExprKind::In {
+                    negated: op == CompareOp::NotIn,
+                    element: left,
+                    collection,
+                };
                 return self.push_expr(kind, Type::Bool, location);
             }
             CompareOp::Within | CompareOp::NotWithin => {
@@ -551,11 +878,17 @@ impl<'a> Context<'a> {
                             .with_help("`within` follows the Commerce Control List hierarchy: `item.eccn within \"5A001\"`"),
                     );
                 }
-                let scope = if matches!(rt, Type::Eccn | Type::Error) { right } else { self.as_collection(right, rhs) };
+                let scope = if matches!(rt, Type::Eccn | Type::Error) {
+                    right
+                } else {
+                    self.as_collection(right, rhs)
+                };
                 let scope_type = self.type_of(scope);
                 let fine = match &scope_type {
                     Type::Eccn | Type::Error => true,
-                    Type::List(element) | Type::Set(element) => matches!(**element, Type::Eccn | Type::Error),
+                    Type::List(element) | Type::Set(element) => {
+                        matches!(**element, Type::Eccn | Type::Error)
+                    }
                     _ => false,
                 };
                 if !fine {
@@ -566,41 +899,68 @@ impl<'a> Context<'a> {
                     );
                 }
                 let collection = self.collection(scope, &Type::Eccn);
-                let kind = ExprKind::Within { negated: op == CompareOp::NotWithin, eccn: left, scope: collection };
+                let kind = ExprKind::Within {
+                    negated: op == CompareOp::NotWithin,
+                    eccn: left,
+                    scope: collection,
+                };
                 return self.push_expr(kind, Type::Bool, location);
             }
-            CompareOp::Matches => return self.check_matches(frame, left, right, lhs, rhs, location),
+            CompareOp::Matches => {
+                return self.check_matches(frame, left, right, lhs, rhs, location)
+            }
         }
-        let kind = ExprKind::Compare { op: comparison.unwrap_or(Comparison::Eq), lhs: left, rhs: right };
+        let kind = ExprKind::Compare {
+            op: comparison.unwrap_or(Comparison::Eq),
+            lhs: left,
+            rhs: right,
+        };
         self.push_expr(kind, Type::Bool, location)
     }
 
     /// The operand of `in` as a collection: a whole table stands for its only column.
     fn as_collection(&mut self, id: ExprId, written: &ast::Expr) -> ExprId {
-        let Some(expr) = self.program.expr(id) else { return id };
+        let Some(expr) = self.program.expr(id) else {
+            return id;
+        };
         let ExprKind::Table(table) = expr.kind else {
             if !matches!(expr.ty, Type::List(_) | Type::Set(_) | Type::Error) {
                 let shown = self.program.type_name(&expr.ty);
                 let at = expr.location;
                 self.report(
-                    self.error(Code::E0203, format!("`in` needs a list, a set or a table column, not a `{shown}`"), at, format!("this is a `{shown}`"))
-                        .with_help("to compare two values, write `is`"),
+                    self.error(
+                        Code::E0203,
+                        format!("`in` needs a list, a set or a table column, not a `{shown}`"),
+                        at,
+                        format!("this is a `{shown}`"),
+                    )
+                    .with_help("to compare two values, write `is`"),
                 );
                 return self.poisoned(at);
             }
             return id;
         };
         let expr_location = expr.location;
-        let Some(found) = self.program.table(table) else { return id };
+        let Some(found) = self.program.table(table) else {
+            return id;
+        };
         if let [column] = found.columns.as_slice() {
             let ty = Type::List(Box::new(column.ty.clone()));
             return self.push_expr(ExprKind::Column { table, column: 0 }, ty, expr_location);
         }
-        let names: Vec<String> = found.columns.iter().map(|c| format!("`{}.{}`", found.name, c.name)).collect();
+        let names: Vec<String> = found
+            .columns
+            .iter()
+            .map(|c| format!("`{}.{}`", found.name, c.name))
+            .collect();
         let table_location = found.location;
         let diagnostic = self.error(
             Code::E0309,
-            format!("the table `{}` has {} columns, so it is not clear which one to look in", found.name, found.columns.len()),
+            format!(
+                "the table `{}` has {} columns, so it is not clear which one to look in",
+                found.name,
+                found.columns.len()
+            ),
             Self::at(expr_location.file, written.span),
             "a table with several columns",
         );
@@ -617,21 +977,45 @@ impl<'a> Context<'a> {
         }
     }
 
-    fn check_matches(&mut self, frame: &Frame, left: ExprId, right: ExprId, lhs: &ast::Expr, rhs: &ast::Expr, location: Location) -> ExprId {
+    fn check_matches(
+        &mut self,
+        frame: &Frame,
+        left: ExprId,
+        right: ExprId,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        location: Location,
+    ) -> ExprId {
         let (lt, rt) = (self.type_of(left), self.type_of(right));
         let string_list = Type::List(Box::new(Type::String));
         let party = match &lt {
             Type::Record(record) => self.program.record(*record).and_then(|r| {
-                let name = r.field_index("name").filter(|i| r.fields.get(usize::from(*i)).is_some_and(|f| f.ty == Type::String))?;
-                let aliases = r.field_index("aliases").filter(|i| r.fields.get(usize::from(*i)).is_some_and(|f| f.ty == string_list));
+                let name = r.field_index("name").filter(|i| {
+                    r.fields
+                        .get(usize::from(*i))
+                        .is_some_and(|f| f.ty == Type::String)
+                })?;
+                let aliases = r.field_index("aliases").filter(|i| {
+                    r.fields
+                        .get(usize::from(*i))
+                        .is_some_and(|f| f.ty == string_list)
+                });
                 Some((name, aliases))
             }),
             _ => None,
         };
         let entry = match &rt {
             Type::Row(table) => self.program.table(*table).and_then(|t| {
-                let name = t.column_index("name").filter(|i| t.columns.get(usize::from(*i)).is_some_and(|c| c.ty == Type::String))?;
-                let aliases = t.column_index("aliases").filter(|i| t.columns.get(usize::from(*i)).is_some_and(|c| c.ty == string_list));
+                let name = t.column_index("name").filter(|i| {
+                    t.columns
+                        .get(usize::from(*i))
+                        .is_some_and(|c| c.ty == Type::String)
+                })?;
+                let aliases = t.column_index("aliases").filter(|i| {
+                    t.columns
+                        .get(usize::from(*i))
+                        .is_some_and(|c| c.ty == string_list)
+                });
                 Some((*table, name, aliases))
             }),
             _ => None,
@@ -655,16 +1039,38 @@ impl<'a> Context<'a> {
                 if let Some(t) = self.program.tables.get_mut(table.index()) {
                     t.screening = true;
                 }
-                let shape = MatchShape { party_name, party_aliases, table, entry_name, entry_aliases };
-                self.push_expr(ExprKind::Matches { party: left, entry: right, shape }, Type::Bool, location)
+                let shape = MatchShape {
+                    party_name,
+                    party_aliases,
+                    table,
+                    entry_name,
+                    entry_aliases,
+                };
+                self.push_expr(
+                    ExprKind::Matches {
+                        party: left,
+                        entry: right,
+                        shape,
+                    },
+                    Type::Bool,
+                    location,
+                )
             }
             _ => self.push_expr(ExprKind::Const(Value::Missing), Type::Bool, location),
         }
     }
 
-    fn check_presence(&mut self, frame: &mut Frame, operand: &ast::Expr, test: PresenceTest, location: Location) -> ExprId {
+    fn check_presence(
+        &mut self,
+        frame: &mut Frame,
+        operand: &ast::Expr,
+        test: PresenceTest,
+        location: Location,
+    ) -> ExprId {
         let value = self.check_expr(frame, operand, None);
-        let Some(expr) = self.program.expr(value) else { return self.poisoned(location) };
+        let Some(expr) = self.program.expr(value) else {
+            return self.poisoned(location);
+        };
         let operand_location = expr.location;
         match test {
             PresenceTest::Missing | PresenceTest::NotMissing => {
@@ -710,55 +1116,107 @@ impl<'a> Context<'a> {
             other => {
                 let shown = self.program.type_name(other);
                 self.report(
-                    self.error(Code::E0209, format!("`{}` is a `{shown}`, not a collection", collection.dotted()), Self::at(frame.file, collection.span), "nothing to go through")
-                        .with_help("`any`, `every` and `no` go through a list, a set or a table"),
+                    self.error(
+                        Code::E0209,
+                        format!("`{}` is a `{shown}`, not a collection", collection.dotted()),
+                        Self::at(frame.file, collection.span),
+                        "nothing to go through",
+                    )
+                    .with_help("`any`, `every` and `no` go through a list, a set or a table"),
                 );
                 Type::Error
             }
         };
         let slot = Slot(u16::try_from(frame.slots.len()).unwrap_or(u16::MAX));
         let name: Arc<str> = Arc::from(var.node.as_str());
-        frame.slots.push(SlotInfo { name: name.clone(), ty: element, binder: ExprId(u32::MAX) });
+        frame.slots.push(SlotInfo {
+            name: name.clone(),
+            ty: element,
+            binder: ExprId(u32::MAX),
+        });
         frame.scope.push((name.clone(), slot));
         let body = self.check_condition(frame, body);
         frame.scope.pop();
         if !frame.unavailable.contains(&name) {
             frame.unavailable.push(name);
         }
-        let id = self.push_expr(ExprKind::Quantifier { kind, slot, collection: collection_id, body }, Type::Bool, location);
+        let id = self.push_expr(
+            ExprKind::Quantifier {
+                kind,
+                slot,
+                collection: collection_id,
+                body,
+            },
+            Type::Bool,
+            location,
+        );
         if let Some(info) = frame.slots.get_mut(slot.index()) {
             info.binder = id;
         }
         id
     }
 
-    fn check_call(&mut self, frame: &mut Frame, function: &ast::Ident, args: &[ast::Expr], location: Location) -> ExprId {
-        let Some((_, builtin)) = Builtin::ALL.iter().find(|(name, _)| *name == function.node) else {
-            let diagnostic = self.error(Code::E0108, format!("unknown function `{}`", function.node), Self::at(frame.file, function.span), "no function of this name");
-            let diagnostic = match suggest::closest(&function.node, Builtin::ALL.iter().map(|(n, _)| *n)) {
-                Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
-                None => diagnostic.with_help("the built-in functions are: count"),
-            };
+    fn check_call(
+        &mut self,
+        frame: &mut Frame,
+        function: &ast::Ident,
+        args: &[ast::Expr],
+        location: Location,
+    ) -> ExprId {
+        let Some((_, builtin)) = Builtin::ALL.iter().find(|(name, _)| *name == function.node)
+        else {
+            let diagnostic = self.error(
+                Code::E0108,
+                format!("unknown function `{}`", function.node),
+                Self::at(frame.file, function.span),
+                "no function of this name",
+            );
+            let diagnostic =
+                match suggest::closest(&function.node, Builtin::ALL.iter().map(|(n, _)| *n)) {
+                    Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
+                    None => diagnostic.with_help("the built-in functions are: count"),
+                };
             self.report(diagnostic);
             for arg in args {
                 self.check_expr(frame, arg, None);
             }
             return self.poisoned(location);
         };
-        let ids: Vec<ExprId> = args.iter().map(|arg| self.check_expr(frame, arg, None)).collect();
+        let ids: Vec<ExprId> = args
+            .iter()
+            .map(|arg| self.check_expr(frame, arg, None))
+            .collect();
         match builtin {
             Builtin::Count => {
-                let fits = ids.len() == 1 && ids.first().is_some_and(|id| matches!(self.type_of(*id), Type::List(_) | Type::Set(_) | Type::Error));
+                let fits = ids.len() == 1
+                    && ids.first().is_some_and(|id| {
+                        matches!(
+                            self.type_of(*id),
+                            Type::List(_) | Type::Set(_) | Type::Error
+                        )
+                    });
                 if !fits {
                     self.report(
-                        self.error(Code::E0210, "`count` takes one list, set or table", location, format!("{} arguments given", ids.len()))
-                            .with_help("write `count(items)`"),
+                        self.error(
+                            Code::E0210,
+                            "`count` takes one list, set or table",
+                            location,
+                            format!("{} arguments given", ids.len()),
+                        )
+                        .with_help("write `count(items)`"),
                     );
                     return self.poisoned(location);
                 }
             }
         }
-        self.push_expr(ExprKind::Call { function: *builtin, args: ids.into_boxed_slice() }, Type::Integer, location)
+        self.push_expr(
+            ExprKind::Call {
+                function: *builtin,
+                args: ids.into_boxed_slice(),
+            },
+            Type::Integer,
+            location,
+        )
     }
 }
 

@@ -22,8 +22,14 @@ pub struct FileSet {
 /// Finds the file every import names, loading and parsing files that were not given. Returns
 /// the complete set and a diagnostic for every import that cannot be satisfied, plus the syntax
 /// diagnostics of the files loaded.
-pub fn follow(files: Vec<(SourceFile, ast::File)>, loader: &mut dyn Loader) -> (FileSet, Vec<Diagnostic>) {
-    let mut set = FileSet { files, imports: Vec::new() };
+pub fn follow(
+    files: Vec<(SourceFile, ast::File)>,
+    loader: &mut dyn Loader,
+) -> (FileSet, Vec<Diagnostic>) {
+    let mut set = FileSet {
+        files,
+        imports: Vec::new(),
+    };
     let mut diagnostics = Vec::new();
     let mut by_path: HashMap<String, usize> = HashMap::new();
     for (index, (file, _)) in set.files.iter().enumerate() {
@@ -31,9 +37,21 @@ pub fn follow(files: Vec<(SourceFile, ast::File)>, loader: &mut dyn Loader) -> (
     }
     let mut index = 0;
     while index < set.files.len() {
-        let Some((file, ast)) = set.files.get(index) else { break };
+        let Some((file, ast)) = set.files.get(index) else {
+            break;
+        };
         let file = file.clone();
-        let imports: Vec<ast::Import> = ast.items.iter().filter_map(|item| if let ast::Item::Import(import) = item { Some(import.clone()) } else { None }).collect();
+        let imports: Vec<ast::Import> = ast
+            .items
+            .iter()
+            .filter_map(|item| {
+                if let ast::Item::Import(import) = item {
+                    Some(import.clone())
+                } else {
+                    None
+                }
+            })
+            .collect();
         let mut targets = Vec::new();
         for import in imports {
             let path = paths::resolve(&file.name, &import.path.node);

@@ -112,11 +112,14 @@ pub struct DateRange {
 
 impl DateRange {
     /// Every day.
-    pub const ALWAYS: DateRange = DateRange { effective: None, until: None };
+    pub const ALWAYS: DateRange = DateRange {
+        effective: None,
+        until: None,
+    };
 
     /// Whether the day lies in the range.
     pub fn contains(&self, date: Date) -> bool {
-        self.effective.is_none_or(|from| date >= from) && self.until.is_none_or(|to| date < to)
+        self.effective.map_or(true, |from| date >= from) && self.until.map_or(true, |to| date < to)
     }
 
     /// Whether no day lies in the range (`until` on or before `effective`).
@@ -230,7 +233,10 @@ pub struct Record {
 impl Record {
     /// The position of the field with this name.
     pub fn field_index(&self, name: &str) -> Option<u16> {
-        self.fields.iter().position(|f| &*f.name == name).and_then(|i| u16::try_from(i).ok())
+        self.fields
+            .iter()
+            .position(|f| &*f.name == name)
+            .and_then(|i| u16::try_from(i).ok())
     }
 }
 
@@ -256,7 +262,10 @@ pub struct Enum {
 impl Enum {
     /// The position of the value with this name.
     pub fn value_index(&self, name: &str) -> Option<u16> {
-        self.values.iter().position(|v| &*v.name == name).and_then(|i| u16::try_from(i).ok())
+        self.values
+            .iter()
+            .position(|v| &*v.name == name)
+            .and_then(|i| u16::try_from(i).ok())
     }
 
     /// The name of the value at a position.
@@ -336,7 +345,11 @@ pub enum RowOrigin {
     /// A `row` of the table's declaration.
     Inline(Location),
     /// Loaded from a data file: the file and the 1-based record number in it.
-    Loaded { file: FileId, record: u32, span: Span },
+    Loaded {
+        file: FileId,
+        record: u32,
+        span: Span,
+    },
 }
 
 /// One row of a table.
@@ -414,7 +427,10 @@ pub struct Table {
 impl Table {
     /// The position of the column with this name.
     pub fn column_index(&self, name: &str) -> Option<u16> {
-        self.columns.iter().position(|c| &*c.name == name).and_then(|i| u16::try_from(i).ok())
+        self.columns
+            .iter()
+            .position(|c| &*c.name == name)
+            .and_then(|i| u16::try_from(i).ok())
     }
 
     /// The rows in force on a day.
@@ -424,7 +440,13 @@ impl Table {
 
     /// Whether the table's rows are supplied at run time.
     pub fn is_input(&self) -> bool {
-        matches!(self.load, Some(TableLoad { source: LoadSource::Input(_), .. }))
+        matches!(
+            self.load,
+            Some(TableLoad {
+                source: LoadSource::Input(_),
+                ..
+            })
+        )
     }
 }
 
@@ -517,9 +539,18 @@ pub enum TestGiven {
 #[derive(Clone, Debug)]
 pub enum Expectation {
     /// `expect DECISION is VALUE` / `includes VALUE`.
-    Decision { decision: DecisionId, op: OutcomeOp, value: Value, location: Location },
+    Decision {
+        decision: DecisionId,
+        op: OutcomeOp,
+        value: Value,
+        location: Location,
+    },
     /// `expect rule NAME fires` / `does not fire`.
-    Rule { rule: RuleId, fires: bool, location: Location },
+    Rule {
+        rule: RuleId,
+        fires: bool,
+        location: Location,
+    },
     /// `expect rejected`.
     Rejected(Location),
 }
@@ -624,23 +655,57 @@ pub enum ExprKind {
     /// The rows of a table in force on the transaction's date.
     Table(TableId),
     /// The values of a column in force on the transaction's date.
-    Column { table: TableId, column: u16 },
+    Column {
+        table: TableId,
+        column: u16,
+    },
     List(Box<[ExprId]>),
     /// A string that quotes values.
     Format(Box<[TemplatePartExpr]>),
     Not(ExprId),
     And(Box<[ExprId]>),
     Or(Box<[ExprId]>),
-    Arithmetic { op: ArithmeticOp, lhs: ExprId, rhs: ExprId },
-    Compare { op: Comparison, lhs: ExprId, rhs: ExprId },
+    Arithmetic {
+        op: ArithmeticOp,
+        lhs: ExprId,
+        rhs: ExprId,
+    },
+    Compare {
+        op: Comparison,
+        lhs: ExprId,
+        rhs: ExprId,
+    },
     /// `element in collection`; `negated` for `not in`.
-    In { negated: bool, element: ExprId, collection: Collection },
+    In {
+        negated: bool,
+        element: ExprId,
+        collection: Collection,
+    },
     /// `eccn within scope`: scope is an ECCN or a collection of them.
-    Within { negated: bool, eccn: ExprId, scope: Collection },
-    Matches { party: ExprId, entry: ExprId, shape: MatchShape },
-    Presence { value: ExprId, test: PresenceTest },
-    Quantifier { kind: QuantifierKind, slot: Slot, collection: ExprId, body: ExprId },
-    Call { function: Builtin, args: Box<[ExprId]> },
+    Within {
+        negated: bool,
+        eccn: ExprId,
+        scope: Collection,
+    },
+    Matches {
+        party: ExprId,
+        entry: ExprId,
+        shape: MatchShape,
+    },
+    Presence {
+        value: ExprId,
+        test: PresenceTest,
+    },
+    Quantifier {
+        kind: QuantifierKind,
+        slot: Slot,
+        collection: ExprId,
+        body: ExprId,
+    },
+    Call {
+        function: Builtin,
+        args: Box<[ExprId]>,
+    },
 }
 
 /// A piece of a string that quotes values, in a condition.
@@ -703,8 +768,12 @@ impl ValueSet {
     pub fn contains(&self, value: &Value) -> Truth {
         match (self, value) {
             (_, Value::Missing) => Truth::Unknown,
-            (ValueSet::Countries(set), Value::Country(country)) => Truth::from_bool(set.contains(*country)),
-            (ValueSet::Eccns(set), Value::Eccn(eccn)) => Truth::from_bool(set.entries.contains(eccn)),
+            (ValueSet::Countries(set), Value::Country(country)) => {
+                Truth::from_bool(set.contains(*country))
+            }
+            (ValueSet::Eccns(set), Value::Eccn(eccn)) => {
+                Truth::from_bool(set.entries.contains(eccn))
+            }
             (ValueSet::Values(set), value) => Truth::from_bool(set.contains(value)),
             _ => Truth::False,
         }
@@ -831,7 +900,8 @@ impl Program {
 
     /// The source text an expression was written as.
     pub fn source_text(&self, location: Location) -> &str {
-        self.file(location.file).map_or("", |file| file.slice(location.span))
+        self.file(location.file)
+            .map_or("", |file| file.slice(location.span))
     }
 
     /// The type as written in the language: `list of item`, `country`, `party_kind`.
@@ -844,9 +914,15 @@ impl Program {
             Type::Date => "date".into(),
             Type::Country => "country".into(),
             Type::Eccn => "eccn".into(),
-            Type::Enum(id) => self.enumeration(*id).map_or_else(|| "enum".into(), |e| e.name.to_string()),
-            Type::Record(id) => self.record(*id).map_or_else(|| "record".into(), |r| r.name.to_string()),
-            Type::Row(id) => self.table(*id).map_or_else(|| "table row".into(), |t| format!("row of {}", t.name)),
+            Type::Enum(id) => self
+                .enumeration(*id)
+                .map_or_else(|| "enum".into(), |e| e.name.to_string()),
+            Type::Record(id) => self
+                .record(*id)
+                .map_or_else(|| "record".into(), |r| r.name.to_string()),
+            Type::Row(id) => self
+                .table(*id)
+                .map_or_else(|| "table row".into(), |t| format!("row of {}", t.name)),
             Type::List(element) => format!("list of {}", self.type_name(element)),
             Type::Set(element) => format!("set of {}", self.type_name(element)),
             Type::Error => "unknown type".into(),
@@ -865,12 +941,19 @@ impl Program {
             Value::Country(c) => format!("\"{c}\""),
             Value::Eccn(e) => format!("\"{e}\""),
             Value::Enum(index) => match ty {
-                Type::Enum(id) => self.enumeration(*id).and_then(|e| e.value_name(*index)).unwrap_or("?").to_string(),
+                Type::Enum(id) => self
+                    .enumeration(*id)
+                    .and_then(|e| e.value_name(*index))
+                    .unwrap_or("?")
+                    .to_string(),
                 _ => format!("#{index}"),
             },
             Value::List(values) => {
                 let element = ty.element().cloned().unwrap_or(Type::Error);
-                let shown: Vec<String> = values.iter().map(|v| self.display_value(v, &element)).collect();
+                let shown: Vec<String> = values
+                    .iter()
+                    .map(|v| self.display_value(v, &element))
+                    .collect();
                 format!("[{}]", shown.join(", "))
             }
         }

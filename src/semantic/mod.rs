@@ -148,11 +148,17 @@ pub(crate) struct Context<'a> {
 
 impl<'a> Context<'a> {
     fn new(set: &'a imports::FileSet, loader: &'a mut dyn Loader) -> Self {
-        let program = Program { files: set.files.iter().map(|(file, _)| file.clone()).collect(), ..Program::default() };
+        let program = Program {
+            files: set.files.iter().map(|(file, _)| file.clone()).collect(),
+            ..Program::default()
+        };
         let scopes = set
             .imports
             .iter()
-            .map(|imports| FileScope { own: HashMap::new(), imports: imports.iter().map(|&i| FileId::from_index(i)).collect() })
+            .map(|imports| FileScope {
+                own: HashMap::new(),
+                imports: imports.iter().map(|&i| FileId::from_index(i)).collect(),
+            })
             .collect();
         Context {
             set,
@@ -170,16 +176,31 @@ impl<'a> Context<'a> {
 
     /// The source file with this id (a placeholder if there is none, which would be a bug).
     pub fn source(&self, file: FileId) -> SourceFile {
-        self.program.files.get(file.index()).cloned().unwrap_or_else(|| SourceFile::new("<unknown>", ""))
+        self.program
+            .files
+            .get(file.index())
+            .cloned()
+            .unwrap_or_else(|| SourceFile::new("<unknown>", ""))
     }
 
     /// An error with its primary label.
-    pub fn error(&self, code: Code, message: impl Into<String>, at: Location, label: impl Into<String>) -> Diagnostic {
+    pub fn error(
+        &self,
+        code: Code,
+        message: impl Into<String>,
+        at: Location,
+        label: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic::error(code, message).with_label(&self.source(at.file), at.span, label)
     }
 
     /// Adds a secondary label to a diagnostic.
-    pub fn also(&self, diagnostic: Diagnostic, at: Location, label: impl Into<String>) -> Diagnostic {
+    pub fn also(
+        &self,
+        diagnostic: Diagnostic,
+        at: Location,
+        label: impl Into<String>,
+    ) -> Diagnostic {
         diagnostic.with_label(&self.source(at.file), at.span, label)
     }
 
@@ -195,13 +216,19 @@ impl<'a> Context<'a> {
 
     /// What a name means in a file: its own declarations first, then the files it imports.
     pub fn lookup(&self, file: FileId, name: &str) -> Lookup {
-        let Some(scope) = self.scopes.get(file.index()) else { return Lookup::NotFound };
+        let Some(scope) = self.scopes.get(file.index()) else {
+            return Lookup::NotFound;
+        };
         if let Some(decl) = scope.own.get(name) {
             return Lookup::Found(*decl);
         }
         let mut found: Vec<(FileId, Decl)> = Vec::new();
         for imported in &scope.imports {
-            if let Some(decl) = self.scopes.get(imported.index()).and_then(|s| s.own.get(name)) {
+            if let Some(decl) = self
+                .scopes
+                .get(imported.index())
+                .and_then(|s| s.own.get(name))
+            {
                 if !found.iter().any(|(_, d)| d == decl) {
                     found.push((*imported, *decl));
                 }
@@ -212,14 +239,18 @@ impl<'a> Context<'a> {
                 Some((declared_in, decl)) => Lookup::NotImported(*declared_in, *decl),
                 None => Lookup::NotFound,
             },
-            1 => found.first().map_or(Lookup::NotFound, |(_, decl)| Lookup::Found(*decl)),
+            1 => found
+                .first()
+                .map_or(Lookup::NotFound, |(_, decl)| Lookup::Found(*decl)),
             _ => Lookup::Ambiguous(found),
         }
     }
 
     /// Every name visible in a file, for "did you mean" suggestions.
     pub fn visible_names(&self, file: FileId) -> Vec<Arc<str>> {
-        let Some(scope) = self.scopes.get(file.index()) else { return Vec::new() };
+        let Some(scope) = self.scopes.get(file.index()) else {
+            return Vec::new();
+        };
         let mut names: Vec<Arc<str>> = scope.own.keys().cloned().collect();
         for imported in &scope.imports {
             if let Some(other) = self.scopes.get(imported.index()) {
@@ -232,7 +263,13 @@ impl<'a> Context<'a> {
     /// Whether the schema is visible in a file.
     pub fn schema_visible(&self, file: FileId) -> bool {
         match self.schema_file {
-            Some(schema_file) => schema_file == file || self.scopes.get(file.index()).is_some_and(|s| s.imports.contains(&schema_file)),
+            Some(schema_file) => {
+                schema_file == file
+                    || self
+                        .scopes
+                        .get(file.index())
+                        .is_some_and(|s| s.imports.contains(&schema_file))
+            }
             None => false,
         }
     }
@@ -250,39 +287,81 @@ impl<'a> Context<'a> {
     /// How a declaration is called in messages: "the table `x`".
     pub fn decl_description(&self, decl: Decl) -> String {
         match decl {
-            Decl::Enum(id) => format!("the enum `{}`", self.program.enumeration(id).map_or("?", |e| &*e.name)),
-            Decl::Record(id) => format!("the record `{}`", self.program.record(id).map_or("?", |r| &*r.name)),
-            Decl::Schema(id) => format!("the schema `{}`", self.program.record(id).map_or("?", |r| &*r.name)),
-            Decl::Decision(id) => format!("the decision `{}`", self.program.decision(id).map_or("?", |d| &*d.name)),
-            Decl::Table(id) => format!("the table `{}`", self.program.table(id).map_or("?", |t| &*t.name)),
+            Decl::Enum(id) => format!(
+                "the enum `{}`",
+                self.program.enumeration(id).map_or("?", |e| &*e.name)
+            ),
+            Decl::Record(id) => format!(
+                "the record `{}`",
+                self.program.record(id).map_or("?", |r| &*r.name)
+            ),
+            Decl::Schema(id) => format!(
+                "the schema `{}`",
+                self.program.record(id).map_or("?", |r| &*r.name)
+            ),
+            Decl::Decision(id) => format!(
+                "the decision `{}`",
+                self.program.decision(id).map_or("?", |d| &*d.name)
+            ),
+            Decl::Table(id) => format!(
+                "the table `{}`",
+                self.program.table(id).map_or("?", |t| &*t.name)
+            ),
         }
     }
 
     /// The diagnostic for a name declared in a file that is not imported.
-    pub fn not_imported(&self, name: &str, used: Location, declared_in: FileId, decl: Decl) -> Diagnostic {
+    pub fn not_imported(
+        &self,
+        name: &str,
+        used: Location,
+        declared_in: FileId,
+        decl: Decl,
+    ) -> Diagnostic {
         let from = self.source(used.file);
         let to = self.source(declared_in);
         let relative = paths::relative(&from.name, &to.name);
         let mut diagnostic = self.error(
             Code::E0105,
-            format!("`{name}` is declared in `{}`, which this file does not import", to.name),
+            format!(
+                "`{name}` is declared in `{}`, which this file does not import",
+                to.name
+            ),
             used,
             format!("{} is not visible here", self.decl_description(decl)),
         );
         if let Some(location) = self.decl_location(decl) {
             diagnostic = self.also(diagnostic, location, "declared here");
         }
-        diagnostic.with_help(format!("add `import \"{relative}\"` at the top of this file"))
+        diagnostic.with_help(format!(
+            "add `import \"{relative}\"` at the top of this file"
+        ))
     }
 
     /// The diagnostic for a name declared in several imported files.
-    pub fn ambiguous(&self, name: &str, used: Location, candidates: &[(FileId, Decl)]) -> Diagnostic {
-        let mut diagnostic = self.error(Code::E0103, format!("`{name}` is declared in several imported files"), used, "this name is ambiguous");
+    pub fn ambiguous(
+        &self,
+        name: &str,
+        used: Location,
+        candidates: &[(FileId, Decl)],
+    ) -> Diagnostic {
+        let mut diagnostic = self.error(
+            Code::E0103,
+            format!("`{name}` is declared in several imported files"),
+            used,
+            "this name is ambiguous",
+        );
         for (_, decl) in candidates {
             if let Some(location) = self.decl_location(*decl) {
-                diagnostic = self.also(diagnostic, location, format!("{} is declared here", self.decl_description(*decl)));
+                diagnostic = self.also(
+                    diagnostic,
+                    location,
+                    format!("{} is declared here", self.decl_description(*decl)),
+                );
             }
         }
-        diagnostic.with_help("rename one of the declarations, or import only the file whose declaration you mean")
+        diagnostic.with_help(
+            "rename one of the declarations, or import only the file whose declaration you mean",
+        )
     }
 }

@@ -56,13 +56,17 @@ pub fn resolve(from: &str, relative: &str) -> String {
 pub fn relative(from: &str, to: &str) -> String {
     let from = normalize(from);
     let to = normalize(to);
-    let from_dir: Vec<&str> = directory(&from).split('/').filter(|p| !p.is_empty()).collect();
+    let from_dir: Vec<&str> = directory(&from)
+        .split('/')
+        .filter(|p| !p.is_empty())
+        .collect();
     let to_parts: Vec<&str> = to.split('/').filter(|p| !p.is_empty()).collect();
-    let shared = from_dir.iter().zip(&to_parts).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<&str> = Vec::new();
-    for _ in shared..from_dir.len() {
-        parts.push("..");
-    }
+    let shared = from_dir
+        .iter()
+        .zip(&to_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut parts: Vec<&str> = vec![".."; from_dir.len() - shared];
     parts.extend(to_parts.iter().skip(shared));
     parts.join("/")
 }
@@ -73,7 +77,10 @@ mod tests {
 
     #[test]
     fn normalizes() {
-        assert_eq!(normalize("policies/bis/../schema.vigil"), "policies/schema.vigil");
+        assert_eq!(
+            normalize("policies/bis/../schema.vigil"),
+            "policies/schema.vigil"
+        );
         assert_eq!(normalize("./policies//x.vigil"), "policies/x.vigil");
         assert_eq!(normalize("../a/./b"), "../a/b");
         assert_eq!(normalize("/a/../../b"), "/b");
@@ -82,15 +89,24 @@ mod tests {
 
     #[test]
     fn resolves_relative_to_the_importing_file() {
-        assert_eq!(resolve("policies/bis/crime_control.vigil", "../schema.vigil"), "policies/schema.vigil");
+        assert_eq!(
+            resolve("policies/bis/crime_control.vigil", "../schema.vigil"),
+            "policies/schema.vigil"
+        );
         assert_eq!(resolve("x.vigil", "schema.vigil"), "schema.vigil");
         assert_eq!(resolve("a/x.vigil", "/abs/s.vigil"), "/abs/s.vigil");
     }
 
     #[test]
     fn finds_the_relative_path_between_files() {
-        assert_eq!(relative("policies/bis/crime_control.vigil", "policies/schema.vigil"), "../schema.vigil");
-        assert_eq!(relative("policies/schema.vigil", "policies/bis/x.vigil"), "bis/x.vigil");
+        assert_eq!(
+            relative("policies/bis/crime_control.vigil", "policies/schema.vigil"),
+            "../schema.vigil"
+        );
+        assert_eq!(
+            relative("policies/schema.vigil", "policies/bis/x.vigil"),
+            "bis/x.vigil"
+        );
         assert_eq!(relative("a.vigil", "b.vigil"), "b.vigil");
     }
 }

@@ -19,7 +19,12 @@ impl<'a> Context<'a> {
         }
         // Record who overrides whom, now that every rule's exceptions are known.
         for index in 0..self.program.rules.len() {
-            let targets = self.program.rules.get(index).map(|r| r.exception_to.clone()).unwrap_or_default();
+            let targets = self
+                .program
+                .rules
+                .get(index)
+                .map(|r| r.exception_to.clone())
+                .unwrap_or_default();
             for target in targets {
                 if let Some(rule) = self.program.rules.get_mut(target.index()) {
                     if !rule.overridden_by.contains(&RuleId::from_index(index)) {
@@ -31,12 +36,27 @@ impl<'a> Context<'a> {
     }
 
     fn check_rule(&mut self, id: RuleId, decl: &ast::RuleDecl) {
-        let Some(rule) = self.program.rule(id) else { return };
+        let Some(rule) = self.program.rule(id) else {
+            return;
+        };
         let file = rule.location.file;
         let policy = rule.policy;
-        let policy_dates = self.program.policies.get(policy.index()).map_or(DateRange::ALWAYS, |p| p.dates);
-        let own_dates = DateRange { effective: decl.effective.as_ref().map(|d| d.node), until: decl.until.as_ref().map(|d| d.node) };
-        self.check_range(own_dates, file, decl.effective.as_ref(), decl.until.as_ref(), "rule");
+        let policy_dates = self
+            .program
+            .policies
+            .get(policy.index())
+            .map_or(DateRange::ALWAYS, |p| p.dates);
+        let own_dates = DateRange {
+            effective: decl.effective.as_ref().map(|d| d.node),
+            until: decl.until.as_ref().map(|d| d.node),
+        };
+        self.check_range(
+            own_dates,
+            file,
+            decl.effective.as_ref(),
+            decl.until.as_ref(),
+            "rule",
+        );
 
         let mut exception_to = Vec::new();
         for name in &decl.exception_to {
@@ -48,29 +68,65 @@ impl<'a> Context<'a> {
         }
 
         let mut frame = Frame::new(file);
-        let when = decl.when.as_ref().map(|expr| self.check_condition(&mut frame, expr));
-        let unless = decl.unless.as_ref().map(|expr| self.check_condition(&mut frame, expr));
+        let when = decl
+            .when
+            .as_ref()
+            .map(|expr| self.check_condition(&mut frame, expr));
+        let unless = decl
+            .unless
+            .as_ref()
+            .map(|expr| self.check_condition(&mut frame, expr));
         let mut bound = Vec::new();
         if let Some(when) = when {
             witnesses(&self.program, when, &mut bound);
         }
         // Outcomes and `because` see the witnesses of `when`, and nothing else.
-        frame.scope = bound.iter().filter_map(|slot| frame.slots.get(slot.index()).map(|s| (s.name.clone(), *slot))).collect();
+        frame.scope = bound
+            .iter()
+            .filter_map(|slot| {
+                frame
+                    .slots
+                    .get(slot.index())
+                    .map(|s| (s.name.clone(), *slot))
+            })
+            .collect();
         let in_scope: Vec<Arc<str>> = frame.scope.iter().map(|(n, _)| n.clone()).collect();
-        frame.unavailable = frame.slots.iter().map(|s| s.name.clone()).filter(|n| !in_scope.contains(n)).collect();
+        frame.unavailable = frame
+            .slots
+            .iter()
+            .map(|s| s.name.clone())
+            .filter(|n| !in_scope.contains(n))
+            .collect();
 
         if decl.then.is_empty() {
             self.report(
-                self.error(Code::E0406, format!("the rule `{}` decides nothing", decl.name.node), Self::at(file, decl.name.span), "no `then` clause")
-                    .with_help("say what the rule decides: `then license is required`"),
+                self.error(
+                    Code::E0406,
+                    format!("the rule `{}` decides nothing", decl.name.node),
+                    Self::at(file, decl.name.span),
+                    "no `then` clause",
+                )
+                .with_help("say what the rule decides: `then license is required`"),
             );
         }
         let mut outcomes: Vec<Outcome> = Vec::new();
         for outcome in &decl.then {
             if let Some(checked) = self.check_outcome(&mut frame, outcome) {
-                let repeated = outcomes.iter().find(|o| o.decision == checked.decision && o.op == OutcomeOp::Set && checked.op == OutcomeOp::Set).map(|o| o.location);
+                let repeated = outcomes
+                    .iter()
+                    .find(|o| {
+                        o.decision == checked.decision
+                            && o.op == OutcomeOp::Set
+                            && checked.op == OutcomeOp::Set
+                    })
+                    .map(|o| o.location);
                 if let Some(first) = repeated {
-                    let diagnostic = self.error(Code::E0401, format!("the rule sets `{}` twice", outcome.decision.node), checked.location, "set again here");
+                    let diagnostic = self.error(
+                        Code::E0401,
+                        format!("the rule sets `{}` twice", outcome.decision.node),
+                        checked.location,
+                        "set again here",
+                    );
                     let diagnostic = self.also(diagnostic, first, "first set here");
                     self.report(diagnostic.with_help("a rule sets a decision once; split the rule if the values apply in different cases"));
                     continue;
@@ -82,11 +138,18 @@ impl<'a> Context<'a> {
             let mut parts = Vec::new();
             for part in &template.parts {
                 match part {
-                    ast::TemplatePart::Text(text) => parts.push(TemplatePart::Text(Arc::from(text.as_str()))),
-                    ast::TemplatePart::Value(name) => parts.push(TemplatePart::Value(self.resolve_name(&mut frame, name, None))),
+                    ast::TemplatePart::Text(text) => {
+                        parts.push(TemplatePart::Text(Arc::from(text.as_str())))
+                    }
+                    ast::TemplatePart::Value(name) => parts.push(TemplatePart::Value(
+                        self.resolve_name(&mut frame, name, None),
+                    )),
                 }
             }
-            Template { parts, location: Self::at(file, template.span) }
+            Template {
+                parts,
+                location: Self::at(file, template.span),
+            }
         });
         for outcome in &outcomes {
             if let Some(decision) = self.program.decisions.get_mut(outcome.decision.index()) {
@@ -125,11 +188,25 @@ impl<'a> Context<'a> {
             }
             found => {
                 let description = match found {
-                    Lookup::Found(decl) | Lookup::NotImported(_, decl) => format!("`{}` is {}, not a decision", name.node, self.decl_description(decl)),
+                    Lookup::Found(decl) | Lookup::NotImported(_, decl) => format!(
+                        "`{}` is {}, not a decision",
+                        name.node,
+                        self.decl_description(decl)
+                    ),
                     _ => format!("unknown decision `{}`", name.node),
                 };
-                let decisions: Vec<Arc<str>> = self.program.decisions.iter().map(|d| d.name.clone()).collect();
-                let diagnostic = self.error(Code::E0102, description, location, "an outcome sets a decision");
+                let decisions: Vec<Arc<str>> = self
+                    .program
+                    .decisions
+                    .iter()
+                    .map(|d| d.name.clone())
+                    .collect();
+                let diagnostic = self.error(
+                    Code::E0102,
+                    description,
+                    location,
+                    "an outcome sets a decision",
+                );
                 let diagnostic = match suggest::closest(&name.node, decisions.iter().map(|d| &**d)) {
                     Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
                     None => diagnostic.with_help("declare it with `decision NAME ... end`, or import the file that declares it"),
@@ -149,7 +226,10 @@ impl<'a> Context<'a> {
             self.check_expr(frame, &outcome.value, None);
             return None;
         };
-        let (value_type, kind) = self.program.decision(decision).map(|d| (d.value_type.clone(), d.kind.clone()))?;
+        let (value_type, kind) = self
+            .program
+            .decision(decision)
+            .map(|d| (d.value_type.clone(), d.kind.clone()))?;
         let op = match outcome.op {
             ast::OutcomeOp::Is => OutcomeOp::Set,
             ast::OutcomeOp::Includes => OutcomeOp::Include,
@@ -158,8 +238,16 @@ impl<'a> Context<'a> {
             (OutcomeOp::Include, DecisionKind::Set(element)) => element.clone(),
             (OutcomeOp::Include, _) => {
                 self.report(
-                    self.error(Code::E0211, format!("`{}` is not a set, so nothing can be included in it", outcome.decision.node), location, "`includes` adds to a set")
-                        .with_help(format!("write `{} is ...`", outcome.decision.node)),
+                    self.error(
+                        Code::E0211,
+                        format!(
+                            "`{}` is not a set, so nothing can be included in it",
+                            outcome.decision.node
+                        ),
+                        location,
+                        "`includes` adds to a set",
+                    )
+                    .with_help(format!("write `{} is ...`", outcome.decision.node)),
                 );
                 self.check_expr(frame, &outcome.value, None);
                 return None;
@@ -169,27 +257,57 @@ impl<'a> Context<'a> {
         let value = self.check_expr(frame, &outcome.value, Some(&expected));
         let found = self.type_of(value);
         let is_set_decision = matches!(kind, DecisionKind::Set(_));
-        let fits = compatible(&found, &expected) || (is_set_decision && op == OutcomeOp::Set && found == Type::List(Box::new(Type::Error)));
+        let fits = compatible(&found, &expected)
+            || (is_set_decision
+                && op == OutcomeOp::Set
+                && found == Type::List(Box::new(Type::Error)));
         if !fits {
-            let (e, f) = (self.program.type_name(&expected), self.program.type_name(&found));
+            let (e, f) = (
+                self.program.type_name(&expected),
+                self.program.type_name(&found),
+            );
             let help = if is_set_decision && op == OutcomeOp::Set {
-                format!("to add a value to the set, write `{} includes ...`", outcome.decision.node)
+                format!(
+                    "to add a value to the set, write `{} includes ...`",
+                    outcome.decision.node
+                )
             } else {
                 format!("the decision `{}` takes a `{e}`", outcome.decision.node)
             };
             let value_location = Self::at(file, outcome.value.span);
-            self.report(self.error(Code::E0211, format!("`{}` cannot be set to a `{f}`", outcome.decision.node), value_location, format!("this is a `{f}`")).with_help(help));
+            self.report(
+                self.error(
+                    Code::E0211,
+                    format!("`{}` cannot be set to a `{f}`", outcome.decision.node),
+                    value_location,
+                    format!("this is a `{f}`"),
+                )
+                .with_help(help),
+            );
             return None;
         }
-        Some(Outcome { decision, op, value, location })
+        Some(Outcome {
+            decision,
+            op,
+            value,
+            location,
+        })
     }
 
     /// The rule a name refers to: a name without dots is looked up in `policy` first.
-    fn resolve_rule_name(&mut self, file: FileId, policy: Option<PolicyId>, name: &ast::QualifiedName) -> Option<RuleId> {
+    fn resolve_rule_name(
+        &mut self,
+        file: FileId,
+        policy: Option<PolicyId>,
+        name: &ast::QualifiedName,
+    ) -> Option<RuleId> {
         let dotted = name.dotted();
         if name.parts.len() == 1 {
             if let Some(policy) = policy {
-                if let Some(rule) = self.rules_by_policy.get(&(policy, Arc::from(dotted.as_str()))) {
+                if let Some(rule) = self
+                    .rules_by_policy
+                    .get(&(policy, Arc::from(dotted.as_str())))
+                {
                     return Some(*rule);
                 }
             }
@@ -197,11 +315,23 @@ impl<'a> Context<'a> {
         if let Some(rule) = self.program.rule_named(&dotted) {
             return Some(rule);
         }
-        let mut candidates: Vec<Arc<str>> = self.program.rules.iter().map(|r| r.name.clone()).collect();
+        let mut candidates: Vec<Arc<str>> =
+            self.program.rules.iter().map(|r| r.name.clone()).collect();
         if let Some(policy) = policy {
-            candidates.extend(self.program.rules.iter().filter(|r| r.policy == policy).map(|r| r.short_name.clone()));
+            candidates.extend(
+                self.program
+                    .rules
+                    .iter()
+                    .filter(|r| r.policy == policy)
+                    .map(|r| r.short_name.clone()),
+            );
         }
-        let diagnostic = self.error(Code::E0106, format!("unknown rule `{dotted}`"), Self::at(file, name.span), "no rule of this name");
+        let diagnostic = self.error(
+            Code::E0106,
+            format!("unknown rule `{dotted}`"),
+            Self::at(file, name.span),
+            "no rule of this name",
+        );
         let diagnostic = match suggest::closest(&dotted, candidates.iter().map(|c| &**c)) {
             Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
             None => diagnostic.with_help("name a rule of the same policy by its name, or any rule by its full name `policy.rule`"),
@@ -228,7 +358,12 @@ impl<'a> Context<'a> {
                 *s = 1;
             }
             while let Some(&(rule, next)) = path.last() {
-                let targets = self.program.rules.get(rule).map(|r| r.exception_to.as_slice()).unwrap_or(&[]);
+                let targets = self
+                    .program
+                    .rules
+                    .get(rule)
+                    .map(|r| r.exception_to.as_slice())
+                    .unwrap_or(&[]);
                 let Some(target) = targets.get(next).map(|t| t.index()) else {
                     if let Some(s) = state.get_mut(rule) {
                         *s = 2;
@@ -248,7 +383,11 @@ impl<'a> Context<'a> {
                     }
                     Some(1) => {
                         let from = path.iter().position(|(r, _)| *r == target).unwrap_or(0);
-                        let cycle: Vec<RuleId> = path.iter().skip(from).map(|(r, _)| RuleId::from_index(*r)).collect();
+                        let cycle: Vec<RuleId> = path
+                            .iter()
+                            .skip(from)
+                            .map(|(r, _)| RuleId::from_index(*r))
+                            .collect();
                         reported.push(cycle);
                     }
                     _ => {}
@@ -262,7 +401,11 @@ impl<'a> Context<'a> {
     }
 
     fn exception_cycle(&self, cycle: &[RuleId]) -> Diagnostic {
-        let names: Vec<&str> = cycle.iter().filter_map(|r| self.program.rule(*r)).map(|r| &*r.name).collect();
+        let names: Vec<&str> = cycle
+            .iter()
+            .filter_map(|r| self.program.rule(*r))
+            .map(|r| &*r.name)
+            .collect();
         let first = names.first().copied().unwrap_or("?");
         let shown = if names.len() == 1 {
             format!("`{first}` is an exception to itself")
@@ -273,9 +416,19 @@ impl<'a> Context<'a> {
         };
         let mut diagnostic = Diagnostic::error(Code::E0410, shown);
         for (index, rule) in cycle.iter().enumerate() {
-            let Some(rule) = self.program.rule(*rule) else { continue };
-            let next = cycle.get(index + 1).or(cycle.first()).and_then(|r| self.program.rule(*r)).map_or("?", |r| &*r.name);
-            diagnostic = self.also(diagnostic, rule.location, format!("`{}` is an exception to `{next}`", rule.short_name));
+            let Some(rule) = self.program.rule(*rule) else {
+                continue;
+            };
+            let next = cycle
+                .get(index + 1)
+                .or(cycle.first())
+                .and_then(|r| self.program.rule(*r))
+                .map_or("?", |r| &*r.name);
+            diagnostic = self.also(
+                diagnostic,
+                rule.location,
+                format!("`{}` is an exception to `{next}`", rule.short_name),
+            );
         }
         diagnostic.with_help("an exception overrides the rule it names; remove one `exception to` so that the chain ends")
     }
@@ -283,11 +436,16 @@ impl<'a> Context<'a> {
     pub(crate) fn check_tests(&mut self) {
         let pending = self.pending.tests.clone();
         for (index, decl) in pending.iter().enumerate() {
-            let Some(test) = self.program.tests.get(index) else { continue };
+            let Some(test) = self.program.tests.get(index) else {
+                continue;
+            };
             let file = test.location.file;
             let policy = test.policy;
             let given = decl.given.as_ref().map(|given| match given {
-                ast::Given::Inline { text, span } => TestGiven::Inline { text: Arc::from(text.as_str()), location: Self::at(file, *span) },
+                ast::Given::Inline { text, span } => TestGiven::Inline {
+                    text: Arc::from(text.as_str()),
+                    location: Self::at(file, *span),
+                },
                 ast::Given::File(path) => TestGiven::File {
                     path: Arc::from(paths::resolve(&self.source(file).name, &path.node).as_str()),
                     location: Self::at(file, path.span),
@@ -296,15 +454,25 @@ impl<'a> Context<'a> {
             let mut expects = Vec::new();
             for expect in &decl.expects {
                 match expect {
-                    ast::Expect::Rejected(span) => expects.push(Expectation::Rejected(Self::at(file, *span))),
+                    ast::Expect::Rejected(span) => {
+                        expects.push(Expectation::Rejected(Self::at(file, *span)))
+                    }
                     ast::Expect::Rule { name, fires, span } => {
                         if let Some(rule) = self.resolve_rule_name(file, policy, name) {
-                            expects.push(Expectation::Rule { rule, fires: *fires, location: Self::at(file, *span) });
+                            expects.push(Expectation::Rule {
+                                rule,
+                                fires: *fires,
+                                location: Self::at(file, *span),
+                            });
                         }
                     }
                     ast::Expect::Outcome(outcome) => {
-                        let Some(decision) = self.resolve_decision(file, &outcome.decision) else { continue };
-                        let Some(found) = self.program.decision(decision) else { continue };
+                        let Some(decision) = self.resolve_decision(file, &outcome.decision) else {
+                            continue;
+                        };
+                        let Some(found) = self.program.decision(decision) else {
+                            continue;
+                        };
                         let (value_type, kind) = (found.value_type.clone(), found.kind.clone());
                         let op = match outcome.op {
                             ast::OutcomeOp::Is => OutcomeOp::Set,
@@ -314,16 +482,40 @@ impl<'a> Context<'a> {
                             (OutcomeOp::Include, DecisionKind::Set(element)) => element,
                             (OutcomeOp::Include, _) => {
                                 self.report(
-                                    self.error(Code::E0211, format!("`{}` is not a set, so it cannot include a value", outcome.decision.node), Self::at(file, outcome.span), "`includes` tests a set")
-                                        .with_help(format!("write `expect {} is ...`", outcome.decision.node)),
+                                    self.error(
+                                        Code::E0211,
+                                        format!(
+                                            "`{}` is not a set, so it cannot include a value",
+                                            outcome.decision.node
+                                        ),
+                                        Self::at(file, outcome.span),
+                                        "`includes` tests a set",
+                                    )
+                                    .with_help(format!(
+                                        "write `expect {} is ...`",
+                                        outcome.decision.node
+                                    )),
                                 );
                                 continue;
                             }
                             (OutcomeOp::Set, _) => value_type,
                         };
                         let what = format!("the expected value of `{}`", outcome.decision.node);
-                        if let Some(value) = self.const_value(file, &outcome.value, &ty, ConstantContext { mismatch: Code::E0211, what: &what }) {
-                            expects.push(Expectation::Decision { decision, op, value, location: Self::at(file, outcome.span) });
+                        if let Some(value) = self.const_value(
+                            file,
+                            &outcome.value,
+                            &ty,
+                            ConstantContext {
+                                mismatch: Code::E0211,
+                                what: &what,
+                            },
+                        ) {
+                            expects.push(Expectation::Decision {
+                                decision,
+                                op,
+                                value,
+                                location: Self::at(file, outcome.span),
+                            });
                         }
                     }
                 }

@@ -62,7 +62,12 @@ impl<'a> Context<'a> {
                     }
                     single => insert(&mut set, single),
                 }
-                Some(self.push_set(DatedSet { element: element.clone(), changes: Vec::new(), versions: vec![set], table: None }))
+                Some(self.push_set(DatedSet {
+                    element: element.clone(),
+                    changes: Vec::new(),
+                    versions: vec![set],
+                    table: None,
+                }))
             }
             ExprKind::Column { table, column } => {
                 let key = (*table, *column);
@@ -106,6 +111,11 @@ impl<'a> Context<'a> {
             }
             versions.push(set);
         }
-        Some(DatedSet { element: element.clone(), changes, versions, table: Some(table) })
+        Some(DatedSet {
+            element: element.clone(),
+            changes,
+            versions,
+            table: Some(table),
+        })
     }
 }

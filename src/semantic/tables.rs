@@ -13,7 +13,11 @@ use crate::source::SourceFile;
 use crate::suggest;
 use crate::syntax::ast;
 
-const FORMATS: &[(&str, DataFormat)] = &[("csv", DataFormat::Csv), ("json", DataFormat::Json), ("csl", DataFormat::Csl)];
+const FORMATS: &[(&str, DataFormat)] = &[
+    ("csv", DataFormat::Csv),
+    ("json", DataFormat::Json),
+    ("csl", DataFormat::Csl),
+];
 
 impl<'a> Context<'a> {
     pub(crate) fn check_tables(&mut self) {
@@ -24,7 +28,9 @@ impl<'a> Context<'a> {
     }
 
     fn check_table(&mut self, id: TableId, decl: &ast::TableDecl) {
-        let Some(table) = self.program.table(id) else { return };
+        let Some(table) = self.program.table(id) else {
+            return;
+        };
         let file = table.location.file;
         let columns = table.columns.clone();
         let table_name = table.name.clone();
@@ -41,25 +47,41 @@ impl<'a> Context<'a> {
                 rows.push(checked);
             }
         }
-        let load = decl.load.as_ref().and_then(|load| self.load_table(file, &table_name, &columns, load, &mut rows));
+        let load = decl
+            .load
+            .as_ref()
+            .and_then(|load| self.load_table(file, &table_name, &columns, load, &mut rows));
         if let Some(table) = self.program.tables.get_mut(id.index()) {
             table.rows = rows;
             table.load = load;
         }
     }
 
-    fn check_row(&mut self, file: FileId, table_name: &str, columns: &[Column], row: &ast::Row) -> Option<TableRow> {
+    fn check_row(
+        &mut self,
+        file: FileId,
+        table_name: &str,
+        columns: &[Column],
+        row: &ast::Row,
+    ) -> Option<TableRow> {
         let location = Self::at(file, row.span);
         if row.cells.len() != columns.len() {
             let names: Vec<&str> = columns.iter().map(|c| &*c.name).collect();
             self.report(
                 self.error(
                     Code::E0301,
-                    format!("the row has {} cells, but the table `{table_name}` has {} columns", row.cells.len(), columns.len()),
+                    format!(
+                        "the row has {} cells, but the table `{table_name}` has {} columns",
+                        row.cells.len(),
+                        columns.len()
+                    ),
                     location,
                     format!("expected {} cells", columns.len()),
                 )
-                .with_help(format!("give one cell per column, in order: {}", names.join(", "))),
+                .with_help(format!(
+                    "give one cell per column, in order: {}",
+                    names.join(", ")
+                )),
             );
             return None;
         }
@@ -76,15 +98,35 @@ impl<'a> Context<'a> {
                         Some(Value::Missing)
                     } else {
                         self.report(
-                            self.error(Code::E0302, format!("the column `{}` is not optional, so its cells cannot be empty", column.name), Self::at(file, *span), "an empty cell")
-                                .with_help(format!("give a value, or declare the column `{}: optional {}`", column.name, self.program.type_name(&column.ty))),
+                            self.error(
+                                Code::E0302,
+                                format!(
+                                    "the column `{}` is not optional, so its cells cannot be empty",
+                                    column.name
+                                ),
+                                Self::at(file, *span),
+                                "an empty cell",
+                            )
+                            .with_help(format!(
+                                "give a value, or declare the column `{}: optional {}`",
+                                column.name,
+                                self.program.type_name(&column.ty)
+                            )),
                         );
                         None
                     }
                 }
                 ast::Cell::Value(expr) => {
                     let what = format!("a cell of the column `{}`", column.name);
-                    self.const_value(file, expr, &column.ty, ConstantContext { mismatch: Code::E0302, what: &what })
+                    self.const_value(
+                        file,
+                        expr,
+                        &column.ty,
+                        ConstantContext {
+                            mismatch: Code::E0302,
+                            what: &what,
+                        },
+                    )
                 }
             };
             match value {
@@ -92,23 +134,50 @@ impl<'a> Context<'a> {
                 None => valid = false,
             }
         }
-        let dates = DateRange { effective: row.effective.as_ref().map(|d| d.node), until: row.until.as_ref().map(|d| d.node) };
-        self.check_range(dates, file, row.effective.as_ref(), row.until.as_ref(), "row");
-        valid.then(|| TableRow { cells: cells.into_boxed_slice(), dates, origin: RowOrigin::Inline(location) })
+        let dates = DateRange {
+            effective: row.effective.as_ref().map(|d| d.node),
+            until: row.until.as_ref().map(|d| d.node),
+        };
+        self.check_range(
+            dates,
+            file,
+            row.effective.as_ref(),
+            row.until.as_ref(),
+            "row",
+        );
+        valid.then(|| TableRow {
+            cells: cells.into_boxed_slice(),
+            dates,
+            origin: RowOrigin::Inline(location),
+        })
     }
 
     /// Checks a `load from` clause and loads the rows it names, when the loader supplies them.
-    fn load_table(&mut self, file: FileId, table_name: &str, columns: &[Column], load: &ast::Load, rows: &mut Vec<TableRow>) -> Option<TableLoad> {
+    fn load_table(
+        &mut self,
+        file: FileId,
+        table_name: &str,
+        columns: &[Column],
+        load: &ast::Load,
+        rows: &mut Vec<TableRow>,
+    ) -> Option<TableLoad> {
         let load_location = Self::at(file, load.span);
         let source = match &load.from {
-            ast::LoadSource::File(path) => LoadSource::File(Arc::from(paths::resolve(&self.source(file).name, &path.node).as_str())),
+            ast::LoadSource::File(path) => LoadSource::File(Arc::from(
+                paths::resolve(&self.source(file).name, &path.node).as_str(),
+            )),
             ast::LoadSource::Input(name) => LoadSource::Input(Arc::from(name.node.as_str())),
         };
         let format = match &load.format {
             Some(format) => match FORMATS.iter().find(|(name, _)| *name == format.node) {
                 Some((_, format)) => *format,
                 None => {
-                    let mut diagnostic = self.error(Code::E0308, format!("unknown data format `{}`", format.node), Self::at(file, format.span), "not a format Vigil reads");
+                    let mut diagnostic = self.error(
+                        Code::E0308,
+                        format!("unknown data format `{}`", format.node),
+                        Self::at(file, format.span),
+                        "not a format Vigil reads",
+                    );
                     diagnostic = match suggest::closest(&format.node, FORMATS.iter().map(|(n, _)| *n)) {
                         Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
                         None => diagnostic.with_help("the formats are `csv`, `json` and `csl` (the trade.gov Consolidated Screening List)"),
@@ -127,8 +196,13 @@ impl<'a> Context<'a> {
                     Some(format) => format,
                     None => {
                         self.report(
-                            self.error(Code::E0308, "the data format is not given", load_location, "which format is the data in?")
-                                .with_help("add `as csv`, `as json` or `as csl` after the file"),
+                            self.error(
+                                Code::E0308,
+                                "the data format is not given",
+                                load_location,
+                                "which format is the data in?",
+                            )
+                            .with_help("add `as csv`, `as json` or `as csl` after the file"),
                         );
                         return None;
                     }
@@ -144,8 +218,12 @@ impl<'a> Context<'a> {
             None => {}
             Some(Err(reason)) => {
                 let what = match &source {
-                    LoadSource::File(path) => format!("cannot read the data file `{path}`: {reason}"),
-                    LoadSource::Input(name) => format!("cannot read the data given for `{name}`: {reason}"),
+                    LoadSource::File(path) => {
+                        format!("cannot read the data file `{path}`: {reason}")
+                    }
+                    LoadSource::Input(name) => {
+                        format!("cannot read the data given for `{name}`: {reason}")
+                    }
                 };
                 self.report(self.error(Code::E0304, what, load_location, "loaded here").with_help("check that the file exists and is readable; the path is relative to the policy file"));
             }
@@ -154,12 +232,22 @@ impl<'a> Context<'a> {
                 self.program.files.push(text.clone());
                 data_file = Some(file_id);
                 let policy_file: SourceFile = self.source(file);
-                let source = DataSource { file: &text, file_id, format, loaded_at: Some((&policy_file, load.span)) };
-                let (loaded, diagnostics) = data::load_rows(columns, &self.program.enums, table_name, &source);
+                let source = DataSource {
+                    file: &text,
+                    file_id,
+                    format,
+                    loaded_at: Some((&policy_file, load.span)),
+                };
+                let (loaded, diagnostics) =
+                    data::load_rows(columns, &self.program.enums, table_name, &source);
                 self.diagnostics.extend(diagnostics);
                 rows.extend(loaded);
             }
         }
-        Some(TableLoad { source, format, file: data_file })
+        Some(TableLoad {
+            source,
+            format,
+            file: data_file,
+        })
     }
 }

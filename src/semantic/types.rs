@@ -69,13 +69,24 @@ impl<'a> Context<'a> {
     pub(crate) fn resolve_types(&mut self) {
         let pending_records = self.pending.records.clone();
         for (index, record) in pending_records.iter().enumerate() {
-            let file = self.program.records.get(index).map_or(FileId(0), |r| r.location.file);
+            let file = self
+                .program
+                .records
+                .get(index)
+                .map_or(FileId(0), |r| r.location.file);
             let mut fields: Vec<Field> = Vec::new();
             for field in &record.fields {
                 let location = Self::at(file, field.name.span);
                 if let Some(first) = fields.iter().find(|f| *f.name == *field.name.node) {
-                    let diagnostic =
-                        self.error(Code::E0101, format!("the field `{}` is declared twice in `{}`", field.name.node, record.name.node), location, "declared again here");
+                    let diagnostic = self.error(
+                        Code::E0101,
+                        format!(
+                            "the field `{}` is declared twice in `{}`",
+                            field.name.node, record.name.node
+                        ),
+                        location,
+                        "declared again here",
+                    );
                     let diagnostic = self.also(diagnostic, first.location, "first declared here");
                     self.report(diagnostic.with_help("remove or rename one of them"));
                     continue;
@@ -96,13 +107,24 @@ impl<'a> Context<'a> {
         }
         let pending_tables = self.pending.tables.clone();
         for (index, table) in pending_tables.iter().enumerate() {
-            let file = self.program.tables.get(index).map_or(FileId(0), |t| t.location.file);
+            let file = self
+                .program
+                .tables
+                .get(index)
+                .map_or(FileId(0), |t| t.location.file);
             let mut columns: Vec<Column> = Vec::new();
             for column in &table.columns {
                 let location = Self::at(file, column.name.span);
                 if let Some(first) = columns.iter().find(|c| *c.name == *column.name.node) {
-                    let diagnostic =
-                        self.error(Code::E0101, format!("the column `{}` is declared twice in `{}`", column.name.node, table.name.node), location, "declared again here");
+                    let diagnostic = self.error(
+                        Code::E0101,
+                        format!(
+                            "the column `{}` is declared twice in `{}`",
+                            column.name.node, table.name.node
+                        ),
+                        location,
+                        "declared again here",
+                    );
                     let diagnostic = self.also(diagnostic, first.location, "first declared here");
                     self.report(diagnostic.with_help("remove or rename one of them"));
                     continue;
@@ -116,7 +138,12 @@ impl<'a> Context<'a> {
                     );
                     ty = Type::Error;
                 }
-                columns.push(Column { name: Arc::from(column.name.node.as_str()), ty, optional: resolved.optional, location });
+                columns.push(Column {
+                    name: Arc::from(column.name.node.as_str()),
+                    ty,
+                    optional: resolved.optional,
+                    location,
+                });
             }
             if let Some(target) = self.program.tables.get_mut(index) {
                 target.columns = columns;
@@ -129,7 +156,9 @@ impl<'a> Context<'a> {
     }
 
     fn resolve_decision_type(&mut self, id: DecisionId, decl: &ast::DecisionDecl) {
-        let Some(file) = self.program.decision(id).map(|d| d.location.file) else { return };
+        let Some(file) = self.program.decision(id).map(|d| d.location.file) else {
+            return;
+        };
         let name_location = Self::at(file, decl.name.span);
         let kind = match (&decl.ty, decl.values.is_empty()) {
             (Some(ty), false) => {
@@ -177,20 +206,53 @@ impl<'a> Context<'a> {
                     _ => "a decision of `type bool`",
                 };
                 let help = match &kind {
-                    DecisionKind::Ordered(_) => "decisions with `values` combine `by most restrictive` or `by priority`",
+                    DecisionKind::Ordered(_) => {
+                        "decisions with `values` combine `by most restrictive` or `by priority`"
+                    }
                     DecisionKind::Set(_) => "set decisions combine `by union` or `by priority`",
-                    DecisionKind::Bool => "bool decisions combine `by any`, `by all` or `by priority`",
+                    DecisionKind::Bool => {
+                        "bool decisions combine `by any`, `by all` or `by priority`"
+                    }
                     DecisionKind::Single(_) => "this decision can only combine `by priority`",
                 };
-                let message = format!("`combine by {}` does not fit the decision `{}`", combine.node.as_str(), decl.name.node);
-                let diagnostic = self.error(Code::E0403, message, Self::at(file, combine.span), format!("this needs {needs}"));
+                let message = format!(
+                    "`combine by {}` does not fit the decision `{}`",
+                    combine.node.as_str(),
+                    decl.name.node
+                );
+                let diagnostic = self.error(
+                    Code::E0403,
+                    message,
+                    Self::at(file, combine.span),
+                    format!("this needs {needs}"),
+                );
                 self.report(diagnostic.with_help(help));
             }
         }
         let what_default = format!("the default of `{}`", decl.name.node);
-        let default = decl.default.as_ref().and_then(|e| self.const_value(file, e, &value_type, ConstantContext { mismatch: Code::E0405, what: &what_default }));
+        let default = decl.default.as_ref().and_then(|e| {
+            self.const_value(
+                file,
+                e,
+                &value_type,
+                ConstantContext {
+                    mismatch: Code::E0405,
+                    what: &what_default,
+                },
+            )
+        });
         let what_unknown = format!("the unknown value of `{}`", decl.name.node);
-        let unknown = decl.unknown.as_ref().and_then(|e| self.const_value(file, e, &value_type, ConstantContext { mismatch: Code::E0405, what: &what_unknown }));
+        let unknown = decl.unknown.as_ref().and_then(|e| {
+            self.const_value(
+                file,
+                e,
+                &value_type,
+                ConstantContext {
+                    mismatch: Code::E0405,
+                    what: &what_unknown,
+                },
+            )
+        });
         if let Some(decision) = self.program.decisions.get_mut(id.index()) {
             decision.kind = kind;
             decision.value_type = value_type;
@@ -200,19 +262,37 @@ impl<'a> Context<'a> {
     }
 
     /// Makes the enumeration of a decision's `values`.
-    fn decision_values(&mut self, id: DecisionId, file: FileId, decl: &ast::DecisionDecl) -> DecisionKind {
+    fn decision_values(
+        &mut self,
+        id: DecisionId,
+        file: FileId,
+        decl: &ast::DecisionDecl,
+    ) -> DecisionKind {
         let enumeration = EnumId::from_index(self.program.enums.len());
         let mut values: Vec<EnumValue> = Vec::new();
         for value in &decl.values {
             let location = Self::at(file, value.span);
             if let Some(first) = values.iter().find(|v| *v.name == *value.node) {
-                let diagnostic =
-                    self.error(Code::E0101, format!("the value `{}` is listed twice in the decision `{}`", value.node, decl.name.node), location, "listed again here");
+                let diagnostic = self.error(
+                    Code::E0101,
+                    format!(
+                        "the value `{}` is listed twice in the decision `{}`",
+                        value.node, decl.name.node
+                    ),
+                    location,
+                    "listed again here",
+                );
                 let diagnostic = self.also(diagnostic, first.location, "first listed here");
-                self.report(diagnostic.with_help("each value is listed once, in order from least to most restrictive"));
+                self.report(diagnostic.with_help(
+                    "each value is listed once, in order from least to most restrictive",
+                ));
                 continue;
             }
-            values.push(EnumValue { name: Arc::from(value.node.as_str()), description: None, location });
+            values.push(EnumValue {
+                name: Arc::from(value.node.as_str()),
+                description: None,
+                location,
+            });
         }
         self.program.enums.push(Enum {
             name: Arc::from(decl.name.node.as_str()),
@@ -230,14 +310,21 @@ impl<'a> Context<'a> {
             ast::TypeKind::Named(name) => (self.resolve_type_name(file, name), None),
             ast::TypeKind::List { min, element } => {
                 let element = self.resolve_type(file, element);
-                (Type::List(Box::new(element.ty)), min.as_ref().map(|m| m.node))
+                (
+                    Type::List(Box::new(element.ty)),
+                    min.as_ref().map(|m| m.node),
+                )
             }
             ast::TypeKind::Set(element) => {
                 let element = self.resolve_type(file, element);
                 (Type::Set(Box::new(element.ty)), None)
             }
         };
-        ResolvedType { ty: resolved, optional: ty.optional, min_len }
+        ResolvedType {
+            ty: resolved,
+            optional: ty.optional,
+            min_len,
+        }
     }
 
     fn resolve_type_name(&mut self, file: FileId, name: &ast::Ident) -> Type {
@@ -267,11 +354,20 @@ impl<'a> Context<'a> {
                 Type::Error
             }
             Lookup::NotFound => {
-                let mut candidates: Vec<Arc<str>> = BUILTIN_TYPES.iter().map(|(n, _)| Arc::from(*n)).collect();
+                let mut candidates: Vec<Arc<str>> =
+                    BUILTIN_TYPES.iter().map(|(n, _)| Arc::from(*n)).collect();
                 candidates.extend(self.visible_names(file).into_iter().filter(|n| {
-                    matches!(self.lookup(file, n), Lookup::Found(Decl::Enum(_) | Decl::Record(_)))
+                    matches!(
+                        self.lookup(file, n),
+                        Lookup::Found(Decl::Enum(_) | Decl::Record(_))
+                    )
                 }));
-                let mut diagnostic = self.error(Code::E0201, format!("unknown type `{}`", name.node), location, "no type has this name");
+                let mut diagnostic = self.error(
+                    Code::E0201,
+                    format!("unknown type `{}`", name.node),
+                    location,
+                    "no type has this name",
+                );
                 diagnostic = match suggest::closest(&name.node, candidates.iter().map(|c| &**c)) {
                     Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
                     None => diagnostic.with_help("declare it with `enum` or `record`, or use a built-in type: bool, integer, decimal, string, date, country, eccn"),
@@ -284,26 +380,48 @@ impl<'a> Context<'a> {
 
     /// Checks a constant written in a file against the type it must have, and returns its
     /// value. Every problem is reported; `None` means the value is unusable.
-    pub(crate) fn const_value(&mut self, file: FileId, expr: &ast::Expr, ty: &Type, context: ConstantContext<'_>) -> Option<Value> {
+    pub(crate) fn const_value(
+        &mut self,
+        file: FileId,
+        expr: &ast::Expr,
+        ty: &Type,
+        context: ConstantContext<'_>,
+    ) -> Option<Value> {
         let location = Self::at(file, expr.span);
         match (&expr.kind, ty) {
             (_, Type::Error) => None,
             (ast::ExprKind::Literal(ast::Literal::Bool(b)), Type::Bool) => Some(Value::Bool(*b)),
-            (ast::ExprKind::Name(name), Type::Bool) if name.dotted() == "X" => Some(Value::Bool(true)),
-            (ast::ExprKind::Literal(ast::Literal::Integer(n)), Type::Integer) => Some(Value::Integer(*n)),
-            (ast::ExprKind::Literal(ast::Literal::Integer(n)), Type::Decimal) => Some(Value::Decimal(Decimal::from_integer(*n))),
+            (ast::ExprKind::Name(name), Type::Bool) if name.dotted() == "X" => {
+                Some(Value::Bool(true))
+            }
+            (ast::ExprKind::Literal(ast::Literal::Integer(n)), Type::Integer) => {
+                Some(Value::Integer(*n))
+            }
+            (ast::ExprKind::Literal(ast::Literal::Integer(n)), Type::Decimal) => {
+                Some(Value::Decimal(Decimal::from_integer(*n)))
+            }
             (ast::ExprKind::Literal(ast::Literal::Decimal(text)), Type::Decimal) => {
                 let value = Decimal::parse(text);
                 if value.is_none() {
                     self.report(
-                        self.error(Code::E0007, format!("`{text}` is not a decimal Vigil can hold"), location, "too many places or too large")
-                            .with_help("decimals have at most 9 places after the point"),
+                        self.error(
+                            Code::E0007,
+                            format!("`{text}` is not a decimal Vigil can hold"),
+                            location,
+                            "too many places or too large",
+                        )
+                        .with_help("decimals have at most 9 places after the point"),
                     );
                 }
                 value.map(Value::Decimal)
             }
-            (ast::ExprKind::Literal(ast::Literal::Date(date)), Type::Date) => Some(Value::Date(*date)),
-            (ast::ExprKind::Literal(ast::Literal::Str(template)), Type::String | Type::Country | Type::Eccn) => {
+            (ast::ExprKind::Literal(ast::Literal::Date(date)), Type::Date) => {
+                Some(Value::Date(*date))
+            }
+            (
+                ast::ExprKind::Literal(ast::Literal::Str(template)),
+                Type::String | Type::Country | Type::Eccn,
+            ) => {
                 let Some(text) = plain_text(template) else {
                     self.report(
                         self.error(Code::E0010, format!("a value cannot be quoted in {}", context.what), location, "a constant is needed here")
@@ -313,21 +431,36 @@ impl<'a> Context<'a> {
                 };
                 self.string_constant(&text, ty, location)
             }
-            (ast::ExprKind::Name(name), Type::Enum(id)) if name.parts.len() == 1 => self.enum_constant(&name.dotted(), *id, location),
+            (ast::ExprKind::Name(name), Type::Enum(id)) if name.parts.len() == 1 => {
+                self.enum_constant(&name.dotted(), *id, location)
+            }
             (ast::ExprKind::Literal(ast::Literal::Str(template)), Type::Enum(id)) => {
-                let enum_name = self.program.enumeration(*id).map_or_else(String::new, |e| e.name.to_string());
+                let enum_name = self
+                    .program
+                    .enumeration(*id)
+                    .map_or_else(String::new, |e| e.name.to_string());
                 let text = plain_text(template).unwrap_or_default();
-                let is_value = self.program.enumeration(*id).and_then(|e| e.value_index(&text)).is_some();
+                let is_value = self
+                    .program
+                    .enumeration(*id)
+                    .and_then(|e| e.value_index(&text))
+                    .is_some();
                 let mut diagnostic = self.error(
                     context.mismatch,
-                    format!("{} must be a value of `{enum_name}`, not a string", context.what),
+                    format!(
+                        "{} must be a value of `{enum_name}`, not a string",
+                        context.what
+                    ),
                     location,
                     "a string",
                 );
                 diagnostic = if is_value {
-                    diagnostic.with_help(format!("enum values are written without quotes: `{text}`"))
+                    diagnostic
+                        .with_help(format!("enum values are written without quotes: `{text}`"))
                 } else {
-                    diagnostic.with_help(format!("write one of the values of `{enum_name}`, without quotes"))
+                    diagnostic.with_help(format!(
+                        "write one of the values of `{enum_name}`, without quotes"
+                    ))
                 };
                 self.report(diagnostic);
                 None
@@ -348,7 +481,11 @@ impl<'a> Context<'a> {
                 self.report(
                     self.error(
                         context.mismatch,
-                        format!("{} must be a `{expected}`, not {}", context.what, describe_literal(expr)),
+                        format!(
+                            "{} must be a `{expected}`, not {}",
+                            context.what,
+                            describe_literal(expr)
+                        ),
                         location,
                         format!("expected a `{expected}`"),
                     )
@@ -360,24 +497,38 @@ impl<'a> Context<'a> {
     }
 
     /// A string literal read as a value of a type: a string, a country code or an ECCN.
-    pub(crate) fn string_constant(&mut self, text: &str, ty: &Type, location: Location) -> Option<Value> {
+    pub(crate) fn string_constant(
+        &mut self,
+        text: &str,
+        ty: &Type,
+        location: Location,
+    ) -> Option<Value> {
         match ty {
-            Type::Country => match Country::parse(text) {
-                Some(country) => Some(Value::Country(country)),
-                None => {
-                    let upper = text.to_ascii_uppercase();
-                    let mut diagnostic = self.error(Code::E0206, format!("`{text}` is not a country code"), location, "not an ISO 3166-1 alpha-2 code");
-                    diagnostic = if Country::parse(&upper).is_some() {
-                        diagnostic.with_help(format!("country codes are written in capitals: `\"{upper}\"`"))
-                    } else if text == "UK" {
-                        diagnostic.with_help("the United Kingdom's code is `\"GB\"`")
-                    } else {
-                        diagnostic.with_help("write the two-letter ISO 3166-1 code, such as `\"CN\"` or `\"DE\"`")
-                    };
-                    self.report(diagnostic);
-                    None
+            Type::Country => {
+                match Country::parse(text) {
+                    Some(country) => Some(Value::Country(country)),
+                    None => {
+                        let upper = text.to_ascii_uppercase();
+                        let mut diagnostic = self.error(
+                            Code::E0206,
+                            format!("`{text}` is not a country code"),
+                            location,
+                            "not an ISO 3166-1 alpha-2 code",
+                        );
+                        diagnostic = if Country::parse(&upper).is_some() {
+                            diagnostic.with_help(format!(
+                                "country codes are written in capitals: `\"{upper}\"`"
+                            ))
+                        } else if text == "UK" {
+                            diagnostic.with_help("the United Kingdom's code is `\"GB\"`")
+                        } else {
+                            diagnostic.with_help("write the two-letter ISO 3166-1 code, such as `\"CN\"` or `\"DE\"`")
+                        };
+                        self.report(diagnostic);
+                        None
+                    }
                 }
-            },
+            }
             Type::Eccn => match Eccn::parse(text) {
                 Ok(eccn) => Some(Value::Eccn(eccn)),
                 Err(error) => {
@@ -393,7 +544,12 @@ impl<'a> Context<'a> {
     }
 
     /// A bare name read as a value of an enumeration.
-    pub(crate) fn enum_constant(&mut self, name: &str, id: EnumId, location: Location) -> Option<Value> {
+    pub(crate) fn enum_constant(
+        &mut self,
+        name: &str,
+        id: EnumId,
+        location: Location,
+    ) -> Option<Value> {
         let enumeration = self.program.enumeration(id)?;
         if let Some(index) = enumeration.value_index(name) {
             return Some(Value::Enum(index));
@@ -404,21 +560,49 @@ impl<'a> Context<'a> {
     }
 
     /// The diagnostic for a name that is not a value of an enumeration.
-    pub(crate) fn unknown_enum_value(&self, name: &str, id: EnumId, location: Location) -> crate::diagnostic::Diagnostic {
+    pub(crate) fn unknown_enum_value(
+        &self,
+        name: &str,
+        id: EnumId,
+        location: Location,
+    ) -> crate::diagnostic::Diagnostic {
         let Some(enumeration) = self.program.enumeration(id) else {
-            return self.error(Code::E0205, format!("`{name}` is not a value"), location, "unknown value");
+            return self.error(
+                Code::E0205,
+                format!("`{name}` is not a value"),
+                location,
+                "unknown value",
+            );
         };
         let what = match enumeration.origin {
             EnumOrigin::Declared => format!("the enum `{}`", enumeration.name),
             EnumOrigin::DecisionValues(_) => format!("the decision `{}`", enumeration.name),
         };
-        let mut diagnostic = self.error(Code::E0205, format!("`{name}` is not a value of {what}"), location, format!("not a value of `{}`", enumeration.name));
-        diagnostic = self.also(diagnostic, enumeration.location, "its values are declared here");
+        let mut diagnostic = self.error(
+            Code::E0205,
+            format!("`{name}` is not a value of {what}"),
+            location,
+            format!("not a value of `{}`", enumeration.name),
+        );
+        diagnostic = self.also(
+            diagnostic,
+            enumeration.location,
+            "its values are declared here",
+        );
         match suggest::closest(name, enumeration.values.iter().map(|v| &*v.name)) {
             Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
             None => {
-                let values: Vec<&str> = enumeration.values.iter().map(|v| &*v.name).take(12).collect();
-                let more = if enumeration.values.len() > 12 { ", ..." } else { "" };
+                let values: Vec<&str> = enumeration
+                    .values
+                    .iter()
+                    .map(|v| &*v.name)
+                    .take(12)
+                    .collect();
+                let more = if enumeration.values.len() > 12 {
+                    ", ..."
+                } else {
+                    ""
+                };
                 diagnostic.with_help(format!("the values are: {}{more}", values.join(", ")))
             }
         }
@@ -444,7 +628,9 @@ fn constant_help(ty: &Type) -> String {
         Type::Country => "write a two-letter country code in quotes, such as `\"CN\"`".into(),
         Type::Eccn => "write an ECCN in quotes, such as `\"5A001.j\"` or `\"EAR99\"`".into(),
         Type::Enum(_) => "write one of the enum's values, without quotes".into(),
-        Type::List(_) | Type::Set(_) => "write a list in brackets, such as `[\"CN\", \"RU\"]`".into(),
+        Type::List(_) | Type::Set(_) => {
+            "write a list in brackets, such as `[\"CN\", \"RU\"]`".into()
+        }
         Type::Record(_) | Type::Row(_) | Type::Error => "write a value of the expected type".into(),
     }
 }

@@ -65,14 +65,21 @@ impl Decimal {
             None => (false, text),
         };
         let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-        if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        if whole.is_empty()
+            || !whole.bytes().all(|b| b.is_ascii_digit())
+            || !fraction.bytes().all(|b| b.is_ascii_digit())
+        {
             return None;
         }
         if fraction.len() > DECIMAL_PLACES as usize || whole.len() > 20 {
             return None;
         }
         let whole: i128 = whole.parse().ok()?;
-        let mut fraction_value: i128 = if fraction.is_empty() { 0 } else { fraction.parse().ok()? };
+        let mut fraction_value: i128 = if fraction.is_empty() {
+            0
+        } else {
+            fraction.parse().ok()?
+        };
         for _ in fraction.len()..DECIMAL_PLACES as usize {
             fraction_value *= 10;
         }

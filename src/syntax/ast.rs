@@ -157,11 +157,30 @@ pub enum ExprKind {
     Name(QualifiedName),
     List(Vec<Expr>),
     Not(Box<Expr>),
-    Binary { op: BinaryOp, lhs: Box<Expr>, rhs: Box<Expr> },
-    Compare { op: CompareOp, lhs: Box<Expr>, rhs: Box<Expr> },
-    Presence { expr: Box<Expr>, test: PresenceTest },
-    Quantifier { kind: QuantifierKind, var: Ident, collection: QualifiedName, body: Box<Expr> },
-    Call { function: Ident, args: Vec<Expr> },
+    Binary {
+        op: BinaryOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    Compare {
+        op: CompareOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    Presence {
+        expr: Box<Expr>,
+        test: PresenceTest,
+    },
+    Quantifier {
+        kind: QuantifierKind,
+        var: Ident,
+        collection: QualifiedName,
+        body: Box<Expr>,
+    },
+    Call {
+        function: Ident,
+        args: Vec<Expr>,
+    },
 }
 
 /// A literal value.
@@ -262,7 +281,10 @@ pub struct TypeExpr {
 #[derive(Clone, Debug, PartialEq)]
 pub enum TypeKind {
     Named(Ident),
-    List { min: Option<Spanned<u32>>, element: Box<TypeExpr> },
+    List {
+        min: Option<Spanned<u32>>,
+        element: Box<TypeExpr>,
+    },
     Set(Box<TypeExpr>),
 }
 
@@ -418,6 +440,10 @@ pub enum Given {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expect {
     Outcome(Outcome),
-    Rule { name: QualifiedName, fires: bool, span: Span },
+    Rule {
+        name: QualifiedName,
+        fires: bool,
+        span: Span,
+    },
     Rejected(Span),
 }

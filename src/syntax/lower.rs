@@ -29,7 +29,11 @@ struct Seen(HashMap<&'static str, Span>);
 
 impl<'a> Lower<'a> {
     pub fn new(file: &'a SourceFile) -> Self {
-        Lower { file, offset: 0, diagnostics: Vec::new() }
+        Lower {
+            file,
+            offset: 0,
+            diagnostics: Vec::new(),
+        }
     }
 
     fn span(&self, pair: &P<'_>) -> Span {
@@ -39,9 +43,12 @@ impl<'a> Lower<'a> {
 
     fn internal(&mut self, span: Span, what: &str) {
         self.diagnostics.push(
-            Diagnostic::error(Code::E0000, format!("internal error: unexpected parse tree ({what})"))
-                .with_label(self.file, span, "while reading this")
-                .with_help("this is a bug in Vigil; please report it with this file"),
+            Diagnostic::error(
+                Code::E0000,
+                format!("internal error: unexpected parse tree ({what})"),
+            )
+            .with_label(self.file, span, "while reading this")
+            .with_help("this is a bug in Vigil; please report it with this file"),
         );
     }
 
@@ -65,7 +72,10 @@ impl<'a> Lower<'a> {
             Rule::import_decl => {
                 let span = self.span(&inner);
                 let string = inner.into_inner().find(|p| p.as_rule() == Rule::string)?;
-                Item::Import(Import { path: self.plain_string(string, "an import path"), span })
+                Item::Import(Import {
+                    path: self.plain_string(string, "an import path"),
+                    span,
+                })
             }
             Rule::schema_decl => Item::Schema(self.record(inner)?),
             Rule::record_decl => Item::Record(self.record(inner)?),
@@ -101,8 +111,21 @@ impl<'a> Lower<'a> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
         let _keyword = self.next(&mut inner, span, "policy keyword")?;
-        let name = { let child = self.next(&mut inner, span, "policy name")?; self.qualified_name(child) };
-        let mut policy = Policy { name, title: None, authority: None, cite: None, effective: None, until: None, docs: Vec::new(), members: Vec::new(), span };
+        let name = {
+            let child = self.next(&mut inner, span, "policy name")?;
+            self.qualified_name(child)
+        };
+        let mut policy = Policy {
+            name,
+            title: None,
+            authority: None,
+            cite: None,
+            effective: None,
+            until: None,
+            docs: Vec::new(),
+            members: Vec::new(),
+            span,
+        };
         let mut seen = Seen(HashMap::new());
         for clause in inner {
             match clause.as_rule() {
@@ -112,7 +135,9 @@ impl<'a> Lower<'a> {
                     policy.title = Some(title);
                 }
                 Rule::policy_clause => {
-                    let Some(clause) = clause.into_inner().next() else { continue };
+                    let Some(clause) = clause.into_inner().next() else {
+                        continue;
+                    };
                     let clause_span = self.span(&clause);
                     match clause.as_rule() {
                         Rule::title_clause => {
@@ -149,7 +174,10 @@ impl<'a> Lower<'a> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
         let _keyword = self.next(&mut inner, span, "rule keyword")?;
-        let name = { let child = self.next(&mut inner, span, "rule name")?; self.ident(child) };
+        let name = {
+            let child = self.next(&mut inner, span, "rule name")?;
+            self.ident(child)
+        };
         let mut rule = RuleDecl {
             name,
             title: None,
@@ -171,7 +199,9 @@ impl<'a> Lower<'a> {
                 Rule::string => rule.title = Some(self.plain_string(part, "a title")),
                 Rule::kw_end => {}
                 Rule::rule_clause => {
-                    let Some(clause) = part.into_inner().next() else { continue };
+                    let Some(clause) = part.into_inner().next() else {
+                        continue;
+                    };
                     let clause_span = self.span(&clause);
                     match clause.as_rule() {
                         Rule::doc_clause => rule.docs.extend(self.doc(clause)),
@@ -188,14 +218,21 @@ impl<'a> Lower<'a> {
                             rule.until = self.date_child(clause);
                         }
                         Rule::exception_clause => {
-                            let names: Vec<QualifiedName> = clause.into_inner().filter(|p| p.as_rule() == Rule::qualified_name).map(|p| self.qualified_name(p)).collect();
+                            let names: Vec<QualifiedName> = clause
+                                .into_inner()
+                                .filter(|p| p.as_rule() == Rule::qualified_name)
+                                .map(|p| self.qualified_name(p))
+                                .collect();
                             rule.exception_to.extend(names);
                         }
                         Rule::priority_clause => {
                             seen.check(self, "priority", clause_span, "rule");
-                            if let Some(number) = clause.into_inner().find(|p| p.as_rule() == Rule::integer) {
+                            if let Some(number) =
+                                clause.into_inner().find(|p| p.as_rule() == Rule::integer)
+                            {
                                 let number_span = self.span(&number);
-                                rule.priority = self.integer(&number).map(|n| Spanned::new(n, number_span));
+                                rule.priority =
+                                    self.integer(&number).map(|n| Spanned::new(n, number_span));
                             }
                         }
                         Rule::when_clause => {
@@ -208,7 +245,9 @@ impl<'a> Lower<'a> {
                         }
                         Rule::then_clause => {
                             seen.check(self, "then", clause_span, "rule");
-                            for outcome in clause.into_inner().filter(|p| p.as_rule() == Rule::outcome) {
+                            for outcome in
+                                clause.into_inner().filter(|p| p.as_rule() == Rule::outcome)
+                            {
                                 if let Some(outcome) = self.outcome(outcome) {
                                     rule.then.push(outcome);
                                 }
@@ -216,7 +255,9 @@ impl<'a> Lower<'a> {
                         }
                         Rule::because_clause => {
                             seen.check(self, "because", clause_span, "rule");
-                            if let Some(string) = clause.into_inner().find(|p| p.as_rule() == Rule::string) {
+                            if let Some(string) =
+                                clause.into_inner().find(|p| p.as_rule() == Rule::string)
+                            {
                                 rule.because = Some(self.template(string));
                             }
                         }
@@ -232,13 +273,24 @@ impl<'a> Lower<'a> {
     fn outcome(&mut self, pair: P<'_>) -> Option<Outcome> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
-        let decision = { let child = self.next(&mut inner, span, "outcome decision")?; self.ident(child) };
+        let decision = {
+            let child = self.next(&mut inner, span, "outcome decision")?;
+            self.ident(child)
+        };
         let op = match self.next(&mut inner, span, "outcome operator")?.as_rule() {
             Rule::kw_includes => OutcomeOp::Includes,
             _ => OutcomeOp::Is,
         };
-        let value = { let child = self.next(&mut inner, span, "outcome value")?; self.outcome_value(child) }?;
-        Some(Outcome { decision, op, value, span })
+        let value = {
+            let child = self.next(&mut inner, span, "outcome value")?;
+            self.outcome_value(child)
+        }?;
+        Some(Outcome {
+            decision,
+            op,
+            value,
+            span,
+        })
     }
 
     fn outcome_value(&mut self, pair: P<'_>) -> Option<Expr> {
@@ -252,11 +304,23 @@ impl<'a> Lower<'a> {
         let span = self.span(&pair);
         Some(match pair.as_rule() {
             Rule::list_literal => self.list(pair)?,
-            Rule::literal => Expr { kind: ExprKind::Literal(self.literal(pair)?), span },
-            Rule::qualified_name => Expr { kind: ExprKind::Name(self.qualified_name(pair)), span },
+            Rule::literal => Expr {
+                kind: ExprKind::Literal(self.literal(pair)?),
+                span,
+            },
+            Rule::qualified_name => Expr {
+                kind: ExprKind::Name(self.qualified_name(pair)),
+                span,
+            },
             Rule::ident => {
                 let ident = self.ident(pair);
-                Expr { kind: ExprKind::Name(QualifiedName { parts: vec![ident], span }), span }
+                Expr {
+                    kind: ExprKind::Name(QualifiedName {
+                        parts: vec![ident],
+                        span,
+                    }),
+                    span,
+                }
             }
             _ => {
                 self.internal(span, "value");
@@ -269,25 +333,48 @@ impl<'a> Lower<'a> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
         let _keyword = self.next(&mut inner, span, "record keyword")?;
-        let name = { let child = self.next(&mut inner, span, "record name")?; self.ident(child) };
-        let mut record = RecordDecl { name, docs: Vec::new(), fields: Vec::new(), span };
+        let name = {
+            let child = self.next(&mut inner, span, "record name")?;
+            self.ident(child)
+        };
+        let mut record = RecordDecl {
+            name,
+            docs: Vec::new(),
+            fields: Vec::new(),
+            span,
+        };
         for part in inner {
             match part.as_rule() {
                 Rule::doc_clause => record.docs.extend(self.doc(part)),
                 Rule::field_decl => {
                     let field_span = self.span(&part);
                     let mut field = part.into_inner();
-                    let name = { let child = self.next(&mut field, field_span, "field name")?; self.ident(child) };
-                    let ty = { let child = self.next(&mut field, field_span, "field type")?; self.type_expr(child) }?;
+                    let name = {
+                        let child = self.next(&mut field, field_span, "field name")?;
+                        self.ident(child)
+                    };
+                    let ty = {
+                        let child = self.next(&mut field, field_span, "field type")?;
+                        self.type_expr(child)
+                    }?;
                     let doc = field.next().and_then(|d| {
                         if d.as_rule() == Rule::string {
                             let text = self.plain_string(d, "a description");
-                            Some(Doc { text: text.node, block: false, span: text.span })
+                            Some(Doc {
+                                text: text.node,
+                                block: false,
+                                span: text.span,
+                            })
                         } else {
                             self.doc(d)
                         }
                     });
-                    record.fields.push(FieldDecl { name, ty, doc, span: field_span });
+                    record.fields.push(FieldDecl {
+                        name,
+                        ty,
+                        doc,
+                        span: field_span,
+                    });
                 }
                 _ => {}
             }
@@ -301,15 +388,26 @@ impl<'a> Lower<'a> {
         for part in pair.into_inner() {
             match part.as_rule() {
                 Rule::kw_optional => optional = true,
-                Rule::ident => return Some(TypeExpr { optional, kind: TypeKind::Named(self.ident(part)), span }),
+                Rule::ident => {
+                    return Some(TypeExpr {
+                        optional,
+                        kind: TypeKind::Named(self.ident(part)),
+                        span,
+                    })
+                }
                 Rule::set_type => {
                     let set_span = self.span(&part);
-                    let Some(element) = part.into_inner().find(|p| p.as_rule() == Rule::type_expr) else {
+                    let Some(element) = part.into_inner().find(|p| p.as_rule() == Rule::type_expr)
+                    else {
                         self.internal(set_span, "set element");
                         return None;
                     };
                     let element = self.type_expr(element)?;
-                    return Some(TypeExpr { optional, kind: TypeKind::Set(Box::new(element)), span });
+                    return Some(TypeExpr {
+                        optional,
+                        kind: TypeKind::Set(Box::new(element)),
+                        span,
+                    });
                 }
                 Rule::list_type => {
                     let mut min = None;
@@ -317,16 +415,28 @@ impl<'a> Lower<'a> {
                     for piece in part.into_inner() {
                         match piece.as_rule() {
                             Rule::min_count => {
-                                if let Some(number) = piece.into_inner().find(|p| p.as_rule() == Rule::integer) {
+                                if let Some(number) =
+                                    piece.into_inner().find(|p| p.as_rule() == Rule::integer)
+                                {
                                     let number_span = self.span(&number);
-                                    min = self.integer(&number).and_then(|n| self.in_range_u32(n, number_span)).map(|n| Spanned::new(n, number_span));
+                                    min = self
+                                        .integer(&number)
+                                        .and_then(|n| self.in_range_u32(n, number_span))
+                                        .map(|n| Spanned::new(n, number_span));
                                 }
                             }
                             Rule::type_expr => element = self.type_expr(piece),
                             _ => {}
                         }
                     }
-                    return Some(TypeExpr { optional, kind: TypeKind::List { min, element: Box::new(element?) }, span });
+                    return Some(TypeExpr {
+                        optional,
+                        kind: TypeKind::List {
+                            min,
+                            element: Box::new(element?),
+                        },
+                        span,
+                    });
                 }
                 _ => {}
             }
@@ -339,17 +449,32 @@ impl<'a> Lower<'a> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
         let _keyword = self.next(&mut inner, span, "enum keyword")?;
-        let name = { let child = self.next(&mut inner, span, "enum name")?; self.ident(child) };
-        let mut decl = EnumDecl { name, docs: Vec::new(), variants: Vec::new(), span };
+        let name = {
+            let child = self.next(&mut inner, span, "enum name")?;
+            self.ident(child)
+        };
+        let mut decl = EnumDecl {
+            name,
+            docs: Vec::new(),
+            variants: Vec::new(),
+            span,
+        };
         for part in inner {
             match part.as_rule() {
                 Rule::doc_clause => decl.docs.extend(self.doc(part)),
                 Rule::enum_variant => {
                     let variant_span = self.span(&part);
                     let mut pieces = part.into_inner();
-                    let name = { let child = self.next(&mut pieces, variant_span, "enum value")?; self.ident(child) };
+                    let name = {
+                        let child = self.next(&mut pieces, variant_span, "enum value")?;
+                        self.ident(child)
+                    };
                     let description = pieces.next().map(|s| self.plain_string(s, "a description"));
-                    decl.variants.push(Variant { name, description, span: variant_span });
+                    decl.variants.push(Variant {
+                        name,
+                        description,
+                        span: variant_span,
+                    });
                 }
                 _ => {}
             }
@@ -361,30 +486,54 @@ impl<'a> Lower<'a> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
         let _keyword = self.next(&mut inner, span, "decision keyword")?;
-        let name = { let child = self.next(&mut inner, span, "decision name")?; self.ident(child) };
-        let mut decl = DecisionDecl { name, title: None, docs: Vec::new(), values: Vec::new(), ty: None, combine: None, default: None, unknown: None, span };
+        let name = {
+            let child = self.next(&mut inner, span, "decision name")?;
+            self.ident(child)
+        };
+        let mut decl = DecisionDecl {
+            name,
+            title: None,
+            docs: Vec::new(),
+            values: Vec::new(),
+            ty: None,
+            combine: None,
+            default: None,
+            unknown: None,
+            span,
+        };
         let mut seen = Seen(HashMap::new());
         for part in inner {
             match part.as_rule() {
                 Rule::string => decl.title = Some(self.plain_string(part, "a title")),
                 Rule::decision_clause => {
-                    let Some(clause) = part.into_inner().next() else { continue };
+                    let Some(clause) = part.into_inner().next() else {
+                        continue;
+                    };
                     let clause_span = self.span(&clause);
                     match clause.as_rule() {
                         Rule::doc_clause => decl.docs.extend(self.doc(clause)),
                         Rule::values_clause => {
                             seen.check(self, "values", clause_span, "decision");
-                            decl.values = clause.into_inner().filter(|p| p.as_rule() == Rule::ident).map(|p| self.ident(p)).collect();
+                            decl.values = clause
+                                .into_inner()
+                                .filter(|p| p.as_rule() == Rule::ident)
+                                .map(|p| self.ident(p))
+                                .collect();
                         }
                         Rule::type_clause => {
                             seen.check(self, "type", clause_span, "decision");
-                            if let Some(ty) = clause.into_inner().find(|p| p.as_rule() == Rule::type_expr) {
+                            if let Some(ty) =
+                                clause.into_inner().find(|p| p.as_rule() == Rule::type_expr)
+                            {
                                 decl.ty = self.type_expr(ty);
                             }
                         }
                         Rule::combine_clause => {
                             seen.check(self, "combine", clause_span, "decision");
-                            if let Some(mode) = clause.into_inner().find(|p| p.as_rule() == Rule::combine_mode) {
+                            if let Some(mode) = clause
+                                .into_inner()
+                                .find(|p| p.as_rule() == Rule::combine_mode)
+                            {
                                 let mode_span = self.span(&mode);
                                 let text = mode.as_str();
                                 let mode = if text.starts_with("most") {
@@ -402,13 +551,19 @@ impl<'a> Lower<'a> {
                         }
                         Rule::default_clause => {
                             seen.check(self, "default", clause_span, "decision");
-                            if let Some(value) = clause.into_inner().find(|p| p.as_rule() == Rule::outcome_value) {
+                            if let Some(value) = clause
+                                .into_inner()
+                                .find(|p| p.as_rule() == Rule::outcome_value)
+                            {
                                 decl.default = self.outcome_value(value);
                             }
                         }
                         Rule::unknown_clause => {
                             seen.check(self, "unknown", clause_span, "decision");
-                            if let Some(value) = clause.into_inner().find(|p| p.as_rule() == Rule::outcome_value) {
+                            if let Some(value) = clause
+                                .into_inner()
+                                .find(|p| p.as_rule() == Rule::outcome_value)
+                            {
                                 decl.unknown = self.outcome_value(value);
                             }
                         }
@@ -425,14 +580,29 @@ impl<'a> Lower<'a> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
         let _keyword = self.next(&mut inner, span, "table keyword")?;
-        let name = { let child = self.next(&mut inner, span, "table name")?; self.ident(child) };
-        let mut table = TableDecl { name, title: None, docs: Vec::new(), source: None, as_of: None, columns: Vec::new(), load: None, rows: Vec::new(), span };
+        let name = {
+            let child = self.next(&mut inner, span, "table name")?;
+            self.ident(child)
+        };
+        let mut table = TableDecl {
+            name,
+            title: None,
+            docs: Vec::new(),
+            source: None,
+            as_of: None,
+            columns: Vec::new(),
+            load: None,
+            rows: Vec::new(),
+            span,
+        };
         let mut seen = Seen(HashMap::new());
         for part in inner {
             match part.as_rule() {
                 Rule::string => table.title = Some(self.plain_string(part, "a title")),
                 Rule::table_clause => {
-                    let Some(clause) = part.into_inner().next() else { continue };
+                    let Some(clause) = part.into_inner().next() else {
+                        continue;
+                    };
                     let clause_span = self.span(&clause);
                     match clause.as_rule() {
                         Rule::doc_clause => table.docs.extend(self.doc(clause)),
@@ -446,12 +616,27 @@ impl<'a> Lower<'a> {
                         }
                         Rule::columns_clause => {
                             seen.check(self, "columns", clause_span, "table");
-                            for column in clause.into_inner().filter(|p| p.as_rule() == Rule::column_decl) {
+                            for column in clause
+                                .into_inner()
+                                .filter(|p| p.as_rule() == Rule::column_decl)
+                            {
                                 let column_span = self.span(&column);
                                 let mut pieces = column.into_inner();
-                                let name = { let child = self.next(&mut pieces, column_span, "column name")?; self.ident(child) };
-                                let ty = { let child = self.next(&mut pieces, column_span, "column type")?; self.type_expr(child) }?;
-                                table.columns.push(ColumnDecl { name, ty, span: column_span });
+                                let name = {
+                                    let child =
+                                        self.next(&mut pieces, column_span, "column name")?;
+                                    self.ident(child)
+                                };
+                                let ty = {
+                                    let child =
+                                        self.next(&mut pieces, column_span, "column type")?;
+                                    self.type_expr(child)
+                                }?;
+                                table.columns.push(ColumnDecl {
+                                    name,
+                                    ty,
+                                    span: column_span,
+                                });
                             }
                         }
                         Rule::load_clause => {
@@ -464,28 +649,45 @@ impl<'a> Lower<'a> {
                                     Rule::kw_input => input = true,
                                     Rule::string => {
                                         let path = self.plain_string(piece, "a file name");
-                                        from = Some(if input { LoadSource::Input(path) } else { LoadSource::File(path) });
+                                        from = Some(if input {
+                                            LoadSource::Input(path)
+                                        } else {
+                                            LoadSource::File(path)
+                                        });
                                     }
                                     Rule::ident => format = Some(self.ident(piece)),
                                     _ => {}
                                 }
                             }
-                            table.load = from.map(|from| Load { from, format, span: clause_span });
+                            table.load = from.map(|from| Load {
+                                from,
+                                format,
+                                span: clause_span,
+                            });
                         }
                         Rule::row_decl => {
-                            let mut row = Row { cells: Vec::new(), effective: None, until: None, span: clause_span };
+                            let mut row = Row {
+                                cells: Vec::new(),
+                                effective: None,
+                                until: None,
+                                span: clause_span,
+                            };
                             for piece in clause.into_inner() {
                                 match piece.as_rule() {
                                     Rule::cell => {
                                         let cell_span = self.span(&piece);
-                                        let Some(value) = piece.into_inner().next() else { continue };
+                                        let Some(value) = piece.into_inner().next() else {
+                                            continue;
+                                        };
                                         if value.as_rule() == Rule::dash {
                                             row.cells.push(Cell::Dash(cell_span));
                                         } else if let Some(expr) = self.value(value) {
                                             row.cells.push(Cell::Value(expr));
                                         }
                                     }
-                                    Rule::effective_clause => row.effective = self.date_child(piece),
+                                    Rule::effective_clause => {
+                                        row.effective = self.date_child(piece)
+                                    }
                                     Rule::until_clause => row.until = self.date_child(piece),
                                     _ => {}
                                 }
@@ -507,13 +709,22 @@ impl<'a> Lower<'a> {
         let _keyword = self.next(&mut inner, span, "test keyword")?;
         let name_pair = self.next(&mut inner, span, "test name")?;
         let name = self.plain_string(name_pair, "a test name");
-        let mut test = TestDecl { name, docs: Vec::new(), as_of: None, given: None, expects: Vec::new(), span };
+        let mut test = TestDecl {
+            name,
+            docs: Vec::new(),
+            as_of: None,
+            given: None,
+            expects: Vec::new(),
+            span,
+        };
         let mut seen = Seen(HashMap::new());
         for part in inner {
             if part.as_rule() != Rule::test_clause {
                 continue;
             }
-            let Some(clause) = part.into_inner().next() else { continue };
+            let Some(clause) = part.into_inner().next() else {
+                continue;
+            };
             let clause_span = self.span(&clause);
             match clause.as_rule() {
                 Rule::doc_clause => test.docs.extend(self.doc(clause)),
@@ -527,9 +738,15 @@ impl<'a> Lower<'a> {
                         match piece.as_rule() {
                             Rule::json_object => {
                                 let span = self.span(&piece);
-                                test.given = Some(Given::Inline { text: piece.as_str().to_string(), span });
+                                test.given = Some(Given::Inline {
+                                    text: piece.as_str().to_string(),
+                                    span,
+                                });
                             }
-                            Rule::string => test.given = Some(Given::File(self.plain_string(piece, "a file name"))),
+                            Rule::string => {
+                                test.given =
+                                    Some(Given::File(self.plain_string(piece, "a file name")))
+                            }
                             _ => {}
                         }
                     }
@@ -548,13 +765,19 @@ impl<'a> Lower<'a> {
                                 let mut fires = true;
                                 for bit in piece.into_inner() {
                                     match bit.as_rule() {
-                                        Rule::qualified_name => name = Some(self.qualified_name(bit)),
+                                        Rule::qualified_name => {
+                                            name = Some(self.qualified_name(bit))
+                                        }
                                         Rule::kw_does => fires = false,
                                         _ => {}
                                     }
                                 }
                                 if let Some(name) = name {
-                                    test.expects.push(Expect::Rule { name, fires, span: clause_span });
+                                    test.expects.push(Expect::Rule {
+                                        name,
+                                        fires,
+                                        span: clause_span,
+                                    });
                                 }
                             }
                             _ => {}
@@ -596,14 +819,22 @@ impl<'a> Lower<'a> {
                 }
                 let mut expr = operand?;
                 for _ in 0..negations {
-                    expr = Expr { kind: ExprKind::Not(Box::new(expr)), span };
+                    expr = Expr {
+                        kind: ExprKind::Not(Box::new(expr)),
+                        span,
+                    };
                 }
                 Some(expr)
             }
             Rule::comparison => {
                 let mut inner = pair.into_inner();
-                let lhs = { let child = self.next(&mut inner, span, "comparison operand")?; self.expr(child) }?;
-                let Some(next) = inner.next() else { return Some(lhs) };
+                let lhs = {
+                    let child = self.next(&mut inner, span, "comparison operand")?;
+                    self.expr(child)
+                }?;
+                let Some(next) = inner.next() else {
+                    return Some(lhs);
+                };
                 match next.as_rule() {
                     Rule::presence_test => {
                         let mut negated = false;
@@ -621,12 +852,28 @@ impl<'a> Lower<'a> {
                             (true, false) => PresenceTest::Empty,
                             (true, true) => PresenceTest::NotEmpty,
                         };
-                        Some(Expr { kind: ExprKind::Presence { expr: Box::new(lhs), test }, span })
+                        Some(Expr {
+                            kind: ExprKind::Presence {
+                                expr: Box::new(lhs),
+                                test,
+                            },
+                            span,
+                        })
                     }
                     Rule::compare_op => {
                         let op = self.compare_op(next)?;
-                        let rhs = { let child = self.next(&mut inner, span, "comparison right operand")?; self.expr(child) }?;
-                        Some(Expr { kind: ExprKind::Compare { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span })
+                        let rhs = {
+                            let child = self.next(&mut inner, span, "comparison right operand")?;
+                            self.expr(child)
+                        }?;
+                        Some(Expr {
+                            kind: ExprKind::Compare {
+                                op,
+                                lhs: Box::new(lhs),
+                                rhs: Box::new(rhs),
+                            },
+                            span,
+                        })
                     }
                     _ => {
                         self.internal(span, "comparison");
@@ -636,7 +883,10 @@ impl<'a> Lower<'a> {
             }
             Rule::sum | Rule::product => {
                 let mut inner = pair.into_inner();
-                let mut lhs = { let child = self.next(&mut inner, span, "arithmetic operand")?; self.expr(child) }?;
+                let mut lhs = {
+                    let child = self.next(&mut inner, span, "arithmetic operand")?;
+                    self.expr(child)
+                }?;
                 while let Some(op) = inner.next() {
                     let op = match op.as_str() {
                         "+" => BinaryOp::Add,
@@ -644,9 +894,19 @@ impl<'a> Lower<'a> {
                         "*" => BinaryOp::Mul,
                         _ => BinaryOp::Div,
                     };
-                    let rhs = { let child = self.next(&mut inner, span, "arithmetic operand")?; self.expr(child) }?;
+                    let rhs = {
+                        let child = self.next(&mut inner, span, "arithmetic operand")?;
+                        self.expr(child)
+                    }?;
                     let joined = lhs.span.join(rhs.span);
-                    lhs = Expr { kind: ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span: joined };
+                    lhs = Expr {
+                        kind: ExprKind::Binary {
+                            op,
+                            lhs: Box::new(lhs),
+                            rhs: Box::new(rhs),
+                        },
+                        span: joined,
+                    };
                 }
                 Some(lhs)
             }
@@ -663,23 +923,48 @@ impl<'a> Lower<'a> {
                     Rule::kw_no => QuantifierKind::No,
                     _ => QuantifierKind::Any,
                 };
-                let var = { let child = self.next(&mut inner, span, "quantifier variable")?; self.ident(child) };
+                let var = {
+                    let child = self.next(&mut inner, span, "quantifier variable")?;
+                    self.ident(child)
+                };
                 let _in = self.next(&mut inner, span, "`in`")?;
-                let collection = { let child = self.next(&mut inner, span, "quantifier collection")?; self.qualified_name(child) };
+                let collection = {
+                    let child = self.next(&mut inner, span, "quantifier collection")?;
+                    self.qualified_name(child)
+                };
                 let _where = self.next(&mut inner, span, "`where`")?;
-                let body = { let child = self.next(&mut inner, span, "quantifier body")?; self.expr(child) }?;
-                Some(Expr { kind: ExprKind::Quantifier { kind, var, collection, body: Box::new(body) }, span })
+                let body = {
+                    let child = self.next(&mut inner, span, "quantifier body")?;
+                    self.expr(child)
+                }?;
+                Some(Expr {
+                    kind: ExprKind::Quantifier {
+                        kind,
+                        var,
+                        collection,
+                        body: Box::new(body),
+                    },
+                    span,
+                })
             }
             Rule::call => {
                 let mut inner = pair.into_inner();
-                let function = { let child = self.next(&mut inner, span, "function name")?; self.ident(child) };
+                let function = {
+                    let child = self.next(&mut inner, span, "function name")?;
+                    self.ident(child)
+                };
                 let mut args = Vec::new();
                 for arg in inner {
                     args.push(self.expr(arg)?);
                 }
-                Some(Expr { kind: ExprKind::Call { function, args }, span })
+                Some(Expr {
+                    kind: ExprKind::Call { function, args },
+                    span,
+                })
             }
-            Rule::list_literal | Rule::literal | Rule::qualified_name | Rule::ident => self.value(pair),
+            Rule::list_literal | Rule::literal | Rule::qualified_name | Rule::ident => {
+                self.value(pair)
+            }
             _ => {
                 self.internal(span, "expression kind");
                 None
@@ -689,7 +974,9 @@ impl<'a> Lower<'a> {
 
     fn fold_binary(&mut self, pair: P<'_>, op: BinaryOp) -> Option<Expr> {
         let span = self.span(&pair);
-        let mut operands = pair.into_inner().filter(|p| !matches!(p.as_rule(), Rule::kw_and | Rule::kw_or));
+        let mut operands = pair
+            .into_inner()
+            .filter(|p| !matches!(p.as_rule(), Rule::kw_and | Rule::kw_or));
         let Some(first) = operands.next() else {
             self.internal(span, "operand");
             return None;
@@ -698,7 +985,14 @@ impl<'a> Lower<'a> {
         for rhs in operands {
             let rhs = self.expr(rhs)?;
             let joined = lhs.span.join(rhs.span);
-            lhs = Expr { kind: ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span: joined };
+            lhs = Expr {
+                kind: ExprKind::Binary {
+                    op,
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(rhs),
+                },
+                span: joined,
+            };
         }
         Some(lhs)
     }
@@ -737,7 +1031,10 @@ impl<'a> Lower<'a> {
         for element in pair.into_inner() {
             elements.push(self.expr(element)?);
         }
-        Some(Expr { kind: ExprKind::List(elements), span })
+        Some(Expr {
+            kind: ExprKind::List(elements),
+            span,
+        })
     }
 
     fn literal(&mut self, pair: P<'_>) -> Option<Literal> {
@@ -768,9 +1065,16 @@ impl<'a> Lower<'a> {
     fn qualified_name(&self, pair: P<'_>) -> QualifiedName {
         let span = self.span(&pair);
         if pair.as_rule() == Rule::ident {
-            return QualifiedName { parts: vec![self.ident(pair)], span };
+            return QualifiedName {
+                parts: vec![self.ident(pair)],
+                span,
+            };
         }
-        let parts = pair.into_inner().filter(|p| p.as_rule() == Rule::ident).map(|p| self.ident(p)).collect();
+        let parts = pair
+            .into_inner()
+            .filter(|p| p.as_rule() == Rule::ident)
+            .map(|p| self.ident(p))
+            .collect();
         QualifiedName { parts, span }
     }
 
@@ -796,7 +1100,10 @@ impl<'a> Lower<'a> {
                     push_text(&mut parts, escaped);
                 }
                 Rule::interpolation => {
-                    if let Some(name) = part.into_inner().find(|p| p.as_rule() == Rule::qualified_name) {
+                    if let Some(name) = part
+                        .into_inner()
+                        .find(|p| p.as_rule() == Rule::qualified_name)
+                    {
                         parts.push(TemplatePart::Value(self.qualified_name(name)));
                     }
                 }
@@ -856,9 +1163,16 @@ impl<'a> Lower<'a> {
             Err(_) => {
                 let span = self.span(pair);
                 self.diagnostics.push(
-                    Diagnostic::error(Code::E0007, format!("`{}` is too large a number", pair.as_str()))
-                        .with_label(self.file, span, "out of range")
-                        .with_help(format!("whole numbers must lie between {} and {}", i64::MIN, i64::MAX)),
+                    Diagnostic::error(
+                        Code::E0007,
+                        format!("`{}` is too large a number", pair.as_str()),
+                    )
+                    .with_label(self.file, span, "out of range")
+                    .with_help(format!(
+                        "whole numbers must lie between {} and {}",
+                        i64::MIN,
+                        i64::MAX
+                    )),
                 );
                 None
             }
@@ -869,7 +1183,10 @@ impl<'a> Lower<'a> {
         match u32::try_from(n) {
             Ok(n) => Some(n),
             Err(_) => {
-                self.diagnostics.push(Diagnostic::error(Code::E0007, format!("`{n}` is not a valid count")).with_label(self.file, span, "must be between 0 and 4294967295"));
+                self.diagnostics.push(
+                    Diagnostic::error(Code::E0007, format!("`{n}` is not a valid count"))
+                        .with_label(self.file, span, "must be between 0 and 4294967295"),
+                );
                 None
             }
         }
@@ -880,12 +1197,24 @@ impl<'a> Lower<'a> {
         for part in clause.into_inner() {
             match part.as_rule() {
                 Rule::doc_string => {
-                    let text = part.into_inner().next().map_or("", |t| t.as_str()).to_string();
-                    return Some(Doc { text, block: true, span });
+                    let text = part
+                        .into_inner()
+                        .next()
+                        .map_or("", |t| t.as_str())
+                        .to_string();
+                    return Some(Doc {
+                        text,
+                        block: true,
+                        span,
+                    });
                 }
                 Rule::string => {
                     let text = self.plain_string(part, "documentation").node;
-                    return Some(Doc { text, block: false, span });
+                    return Some(Doc {
+                        text,
+                        block: false,
+                        span,
+                    });
                 }
                 _ => {}
             }
@@ -902,7 +1231,9 @@ impl Seen {
                 Diagnostic::error(Code::E0008, format!("the {owner} gives `{clause}` twice"))
                     .with_label(lower.file, span, format!("second `{clause}`"))
                     .with_label(lower.file, first, "first given here")
-                    .with_help(format!("a {owner} has at most one `{clause}`; remove one of them or merge them")),
+                    .with_help(format!(
+                        "a {owner} has at most one `{clause}`; remove one of them or merge them"
+                    )),
             );
         }
     }

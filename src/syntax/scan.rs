@@ -50,13 +50,28 @@ pub fn scan(text: &str) -> Scan<'_> {
     while i < bytes.len() {
         if at_line_start {
             at_line_start = false;
-            let indent = bytes.get(i..).map_or(0, |rest| rest.iter().take_while(|&&b| b == b' ' || b == b'\t').count());
+            let indent = bytes.get(i..).map_or(0, |rest| {
+                rest.iter()
+                    .take_while(|&&b| b == b' ' || b == b'\t')
+                    .count()
+            });
             let offset = i + indent;
-            let word_len = bytes.get(offset..).map_or(0, |rest| rest.iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count());
+            let word_len = bytes.get(offset..).map_or(0, |rest| {
+                rest.iter()
+                    .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                    .count()
+            });
             let word = text.get(offset..offset + word_len).unwrap_or("");
-            scan.lines.push(LineStart { offset, indent, word });
+            scan.lines.push(LineStart {
+                offset,
+                indent,
+                word,
+            });
             // Declarations reset the quantifier count: the limit is per declaration.
-            if matches!(word, "rule" | "policy" | "table" | "test" | "decision" | "end") {
+            if matches!(
+                word,
+                "rule" | "policy" | "table" | "test" | "decision" | "end"
+            ) {
                 quantifiers = 0;
             }
             i = offset;
@@ -114,7 +129,10 @@ pub fn scan(text: &str) -> Scan<'_> {
             }
             _ if b.is_ascii_alphanumeric() || b == b'_' => {
                 // Skip the rest of the word so `somewhere` is not read as `where`.
-                while bytes.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
+                while bytes
+                    .get(i)
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                {
                     i += 1;
                 }
             }
@@ -125,12 +143,18 @@ pub fn scan(text: &str) -> Scan<'_> {
 }
 
 fn find_byte(bytes: &[u8], from: usize, needle: u8) -> usize {
-    bytes.get(from..).and_then(|rest| rest.iter().position(|&b| b == needle)).map_or(bytes.len(), |p| from + p)
+    bytes
+        .get(from..)
+        .and_then(|rest| rest.iter().position(|&b| b == needle))
+        .map_or(bytes.len(), |p| from + p)
 }
 
 fn is_word_at(bytes: &[u8], at: usize, word: &[u8]) -> bool {
     let end = at + word.len();
-    bytes.get(at..end) == Some(word) && !bytes.get(end).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    bytes.get(at..end) == Some(word)
+        && !bytes
+            .get(end)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
 }
 
 #[cfg(test)]
@@ -155,7 +179,12 @@ mod tests {
     #[test]
     fn flags_long_quantifier_chains_per_declaration() {
         let chain = "any x in xs where ".repeat(40);
-        assert_eq!(scan(&format!("rule a when {chain} true end")).too_deep.map(|(_, e)| e), Some(Excess::Quantifiers));
+        assert_eq!(
+            scan(&format!("rule a when {chain} true end"))
+                .too_deep
+                .map(|(_, e)| e),
+            Some(Excess::Quantifiers)
+        );
         let spread = "rule a when any x in xs where true end\n".repeat(40);
         assert_eq!(scan(&spread).too_deep, None);
     }
