@@ -349,10 +349,24 @@ impl miette::SourceCode for SourceText {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        self.0
-            .text
-            .as_ref()
-            .read_span(span, context_lines_before, context_lines_after)
+        let contents =
+            self.0
+                .text
+                .as_ref()
+                .read_span(span, context_lines_before, context_lines_after)?;
+        // miette's reader for `str` reports as `line_count` the number of the last line it read,
+        // not how many lines it read. The graphical handler adds it to the first line to decide
+        // whether two labels' snippets overlap, so two labels far apart in a long file would be
+        // drawn as one snippet of every line between them. Report the true count.
+        let data = contents.data();
+        let lines = data.iter().filter(|byte| **byte == b'\n').count() + 1;
+        Ok(Box::new(miette::MietteSpanContents::new(
+            data,
+            *contents.span(),
+            contents.line(),
+            contents.column(),
+            lines,
+        )))
     }
 }
 

@@ -85,9 +85,19 @@ impl RowLoader<'_> {
             let diagnostic = Diagnostic::warning(
                 Code::W0100,
                 format!(
-                    "{} addresses in `{}` name no ISO 3166-1 country code and were left out",
-                    self.skipped_countries,
-                    self.name()
+                    "{} in `{}` {} no ISO 3166-1 country code and {} left out",
+                    super::exprs::plural(self.skipped_countries, "address", "addresses"),
+                    self.name(),
+                    if self.skipped_countries == 1 {
+                        "names"
+                    } else {
+                        "name"
+                    },
+                    if self.skipped_countries == 1 {
+                        "was"
+                    } else {
+                        "were"
+                    },
                 ),
             );
             let diagnostic = self.with_load_label(diagnostic);
@@ -114,7 +124,11 @@ impl RowLoader<'_> {
             format!(
                 "`{}` is not a valid {} file: {reason}",
                 self.name(),
-                self.source.format.as_str()
+                match self.source.format {
+                    DataFormat::Csv => "CSV",
+                    DataFormat::Json => "JSON",
+                    DataFormat::Csl => "Consolidated Screening List",
+                }
             ),
         );
         if let Some(span) = span {

@@ -41,7 +41,7 @@ impl EccnError {
     /// What is wrong, as a sentence fragment.
     pub fn describe(self) -> &'static str {
         match self {
-            EccnError::Head => "an ECCN is a category digit, a group letter A to E and three digits, such as `5A001`, or `EAR99`",
+            EccnError::Head => "an ECCN is a category digit, a group letter A to E and three digits, such as `5A001`, or else `EAR99`",
             EccnError::Paragraph => "paragraphs are lower-case letters or digits separated by dots, such as `5A001.j` or `5A002.a.1`",
             EccnError::TooDeep => "no ECCN has that many paragraphs",
         }

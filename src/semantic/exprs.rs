@@ -98,7 +98,7 @@ impl<'a> Context<'a> {
         let id = self.check_expr(frame, expr, Some(&Type::Bool));
         let ty = self.type_of(id);
         if !compatible(&ty, &Type::Bool) {
-            let location = Self::at(frame.file, expr.span);
+            let location = self.locate(frame.file, expr.span);
             let shown = self.program.type_name(&ty);
             self.report(
                 self.error(
@@ -123,7 +123,7 @@ impl<'a> Context<'a> {
         expr: &ast::Expr,
         hint: Option<&Type>,
     ) -> ExprId {
-        let location = Self::at(frame.file, expr.span);
+        let location = self.locate(frame.file, expr.span);
         match &expr.kind {
             ast::ExprKind::Literal(literal) => self.check_literal(frame, literal, hint, location),
             ast::ExprKind::Name(name) => self.resolve_name(frame, name, hint),
@@ -143,7 +143,7 @@ impl<'a> Context<'a> {
                             self.error(
                                 Code::E0203,
                                 "the elements of a list must all have one type",
-                                Self::at(frame.file, element.span),
+                                self.locate(frame.file, element.span),
                                 format!("this is a `{found}`"),
                             )
                             .with_help(format!("the list holds `{expected}` values")),
@@ -363,7 +363,7 @@ impl<'a> Context<'a> {
         name: &ast::QualifiedName,
         hint: Option<&Type>,
     ) -> ExprId {
-        let location = Self::at(frame.file, name.span);
+        let location = self.locate(frame.file, name.span);
         let Some(first) = name.parts.first() else {
             return self.poisoned(location);
         };
@@ -390,6 +390,17 @@ impl<'a> Context<'a> {
                 .map_or(Type::Error, |s| s.ty.clone());
             return self.walk_path(frame, PathRoot::Slot(slot), ty, &first.node, rest, location);
         }
+        if frame.unavailable.iter().any(|n| **n == *first.node) {
+            let diagnostic =
+                self.unbound_variable(&first.node, self.locate(frame.file, first.span));
+            self.report(diagnostic);
+            return self.poisoned(location);
+        }
+        if rest.is_empty() && hint == Some(&Type::Error) && !self.name_stands_alone(frame, name) {
+            // The other operand is already in error, so this is probably one of its enum
+            // values: one report is enough.
+            return self.poisoned(location);
+        }
         if self.schema_field(frame.file, &first.node).is_some() {
             let schema = self.program.schema.map_or(Type::Error, Type::Record);
             return self.walk_path(
@@ -411,7 +422,7 @@ impl<'a> Context<'a> {
                         self.error(
                             Code::E0202,
                             format!("the decision `{}` has no fields", first.node),
-                            Self::at(frame.file, field.span),
+                            self.locate(frame.file, field.span),
                             "no field here",
                         )
                         .with_help(format!(
@@ -451,12 +462,18 @@ impl<'a> Context<'a> {
                     &first.node,
                     rest.is_empty(),
                     hint,
-                    Self::at(frame.file, first.span),
+                    self.locate(frame.file, first.span),
                 );
                 self.report(diagnostic);
                 self.poisoned(location)
             }
         }
+    }
+
+    /// The diagnostic for a quantifier's variable read where it is not bound.
+    fn unbound_variable(&self, name: &str, location: Location) -> Diagnostic {
+        self.error(Code::E0107, format!("the variable `{name}` is not bound here"), location, "not bound at this point")
+            .with_help("a quantifier's variable is visible in its `where` condition; `then` and `because` see only the variables of `any` quantifiers joined to the `when` condition by `and`")
     }
 
     /// The diagnostic for a name that means nothing here.
@@ -468,11 +485,6 @@ impl<'a> Context<'a> {
         hint: Option<&Type>,
         location: Location,
     ) -> Diagnostic {
-        if frame.unavailable.iter().any(|n| &**n == name) {
-            return self
-                .error(Code::E0107, format!("the variable `{name}` is not bound here"), location, "not bound at this point")
-                .with_help("a quantifier's variable is visible in its `where` condition; `then` and `because` see only the variables of `any` quantifiers joined to the `when` condition by `and`");
-        }
         if let Some(schema) = self.program.schema {
             let schema_has_it = self
                 .program
@@ -553,7 +565,7 @@ impl<'a> Context<'a> {
                                 "the table `{}` has no column `{}`",
                                 first.node, column_name.node
                             ),
-                            Self::at(frame.file, column_name.span),
+                            self.locate(frame.file, column_name.span),
                             "no such column",
                         );
                         diagnostic =
@@ -572,7 +584,7 @@ impl<'a> Context<'a> {
             }
             [_, extra, ..] => {
                 self.report(
-                    self.error(Code::E0202, format!("a column of `{}` has no fields", first.node), Self::at(frame.file, extra.span), "nothing to read here")
+                    self.error(Code::E0202, format!("a column of `{}` has no fields", first.node), self.locate(frame.file, extra.span), "nothing to read here")
                         .with_help("`TABLE.COLUMN` is the collection of the column's values; to read a row's cell, bind the row with `any row in TABLE where row.COLUMN ...`"),
                 );
                 self.poisoned(location)
@@ -594,7 +606,7 @@ impl<'a> Context<'a> {
         let mut may_be_missing = false;
         let mut written = root_name.to_string();
         for part in parts {
-            let part_location = Self::at(frame.file, part.span);
+            let part_location = self.locate(frame.file, part.span);
             let shown = if written.is_empty() {
                 "the transaction".to_string()
             } else {
@@ -874,7 +886,7 @@ impl<'a> Context<'a> {
             CompareOp::Within | CompareOp::NotWithin => {
                 if !matches!(lt, Type::Eccn | Type::Error) {
                     self.report(
-                        self.error(Code::E0203, format!("`within` tests an ECCN, not a `{l}`"), Self::at(frame.file, lhs.span), format!("this is a `{l}`"))
+                        self.error(Code::E0203, format!("`within` tests an ECCN, not a `{l}`"), self.locate(frame.file, lhs.span), format!("this is a `{l}`"))
                             .with_help("`within` follows the Commerce Control List hierarchy: `item.eccn within \"5A001\"`"),
                     );
                 }
@@ -894,7 +906,7 @@ impl<'a> Context<'a> {
                 if !fine {
                     let s = self.program.type_name(&scope_type);
                     self.report(
-                        self.error(Code::E0203, format!("`within` needs an ECCN or a collection of ECCNs, not a `{s}`"), Self::at(frame.file, rhs.span), format!("this is a `{s}`"))
+                        self.error(Code::E0203, format!("`within` needs an ECCN or a collection of ECCNs, not a `{s}`"), self.locate(frame.file, rhs.span), format!("this is a `{s}`"))
                             .with_help("write an ECCN (`\"5A001\"`), a list of them, or a table column of type `eccn`"),
                     );
                 }
@@ -1023,14 +1035,14 @@ impl<'a> Context<'a> {
         if party.is_none() && lt != Type::Error {
             let shown = self.program.type_name(&lt);
             self.report(
-                self.error(Code::E0203, format!("`matches` screens a party, not a `{shown}`"), Self::at(frame.file, lhs.span), format!("this is a `{shown}`"))
+                self.error(Code::E0203, format!("`matches` screens a party, not a `{shown}`"), self.locate(frame.file, lhs.span), format!("this is a `{shown}`"))
                     .with_help("the left side is a record with a `name: string` field (and optionally `aliases: list of string`), such as a `party`"),
             );
         }
         if entry.is_none() && rt != Type::Error {
             let shown = self.program.type_name(&rt);
             self.report(
-                self.error(Code::E0203, format!("`matches` screens against a row of a screening table, not a `{shown}`"), Self::at(frame.file, rhs.span), format!("this is a `{shown}`"))
+                self.error(Code::E0203, format!("`matches` screens against a row of a screening table, not a `{shown}`"), self.locate(frame.file, rhs.span), format!("this is a `{shown}`"))
                     .with_help("bind a row of a table with a `name: string` column (and optionally `aliases: list of string`): `any entry in entity_list where party matches entry`"),
             );
         }
@@ -1119,7 +1131,7 @@ impl<'a> Context<'a> {
                     self.error(
                         Code::E0209,
                         format!("`{}` is a `{shown}`, not a collection", collection.dotted()),
-                        Self::at(frame.file, collection.span),
+                        self.locate(frame.file, collection.span),
                         "nothing to go through",
                     )
                     .with_help("`any`, `every` and `no` go through a list, a set or a table"),
@@ -1168,7 +1180,7 @@ impl<'a> Context<'a> {
             let diagnostic = self.error(
                 Code::E0108,
                 format!("unknown function `{}`", function.node),
-                Self::at(frame.file, function.span),
+                self.locate(frame.file, function.span),
                 "no function of this name",
             );
             let diagnostic =
@@ -1201,7 +1213,7 @@ impl<'a> Context<'a> {
                             Code::E0210,
                             "`count` takes one list, set or table",
                             location,
-                            format!("{} arguments given", ids.len()),
+                            plural(ids.len(), "argument given", "arguments given"),
                         )
                         .with_help("write `count(items)`"),
                     );
@@ -1261,5 +1273,14 @@ fn singular(plural: &str) -> String {
         stem.to_string()
     } else {
         "x".to_string()
+    }
+}
+
+/// `1 argument`, `2 arguments`.
+pub(crate) fn plural(count: usize, one: &str, many: &str) -> String {
+    if count == 1 {
+        format!("{count} {one}")
+    } else {
+        format!("{count} {many}")
     }
 }

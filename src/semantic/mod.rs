@@ -205,12 +205,29 @@ impl<'a> Context<'a> {
     }
 
     /// Records a diagnostic.
-    pub fn report(&mut self, diagnostic: Diagnostic) {
+    pub fn report(&mut self, mut diagnostic: Diagnostic) {
+        // Messages are written "a `TYPE`" with the type filled in; fix the article for types
+        // that start with a vowel ("an `integer`").
+        diagnostic.message = fix_articles(&diagnostic.message);
+        diagnostic.help = diagnostic.help.as_deref().map(fix_articles);
+        for label in &mut diagnostic.labels {
+            label.message = fix_articles(&label.message);
+        }
         self.diagnostics.push(diagnostic);
     }
 
     /// A location in a file.
     pub fn at(file: FileId, span: Span) -> Location {
+        Location { file, span }
+    }
+
+    /// A location whose span is trimmed of the blanks and comments the parser may leave at the
+    /// end of an expression, so that labels underline only the text itself.
+    pub fn locate(&self, file: FileId, span: Span) -> Location {
+        let span = match self.program.files.get(file.index()) {
+            Some(source) => tight(&source.text, span),
+            None => span,
+        };
         Location { file, span }
     }
 
@@ -363,5 +380,86 @@ impl<'a> Context<'a> {
         diagnostic.with_help(
             "rename one of the declarations, or import only the file whose declaration you mean",
         )
+    }
+}
+
+/// `a `x`` becomes `an `x`` before a word that starts with a vowel.
+fn fix_articles(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 4);
+    let mut rest = text;
+    while let Some(index) = rest.find("a `") {
+        let (before, after) = rest.split_at(index);
+        let starts_word = before.is_empty() || before.ends_with(' ') || before.ends_with('(');
+        let vowel = after
+            .get(3..)
+            .and_then(|w| w.chars().next())
+            .is_some_and(|c| matches!(c, 'a' | 'e' | 'i' | 'o' | 'A' | 'E' | 'I' | 'O'));
+        out.push_str(before);
+        out.push_str(if starts_word && vowel { "an `" } else { "a `" });
+        rest = after.get(3..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A span without trailing blanks or a trailing comment.
+fn tight(text: &str, span: Span) -> Span {
+    let Some(slice) = text.get(span.start as usize..span.end as usize) else {
+        return span;
+    };
+    let mut end = slice.len();
+    loop {
+        let trimmed = slice.get(..end).unwrap_or("").trim_end();
+        end = trimmed.len();
+        let line_start = trimmed.rfind('\n').map_or(0, |index| index + 1);
+        let last_line = trimmed.get(line_start..).unwrap_or("");
+        match comment_start(last_line) {
+            Some(hash) => end = line_start + hash,
+            None => break,
+        }
+    }
+    Span::new(span.start as usize, span.start as usize + end)
+}
+
+/// Where a comment starts on a line, outside any string.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (index, character) in line.char_indices() {
+        match character {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '#' if !in_string => return Some(index),
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn articles_agree_with_the_word() {
+        assert_eq!(
+            fix_articles("a `integer` and a `country`"),
+            "an `integer` and a `country`"
+        );
+        assert_eq!(
+            fix_articles("not a `eccn`, ta `x`"),
+            "not an `eccn`, ta `x`"
+        );
+    }
+
+    #[test]
+    fn tight_spans_drop_trailing_blanks_and_comments() {
+        let text = "a is 5  # note\n  then";
+        let span = tight(text, Span::new(0, 17));
+        assert_eq!(&text[span.start as usize..span.end as usize], "a is 5");
+        let text = "x is \"#1\"\n";
+        let span = tight(text, Span::new(0, text.len()));
+        assert_eq!(&text[span.start as usize..span.end as usize], "x is \"#1\"");
     }
 }

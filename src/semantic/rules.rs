@@ -103,7 +103,7 @@ impl<'a> Context<'a> {
                 self.error(
                     Code::E0406,
                     format!("the rule `{}` decides nothing", decl.name.node),
-                    Self::at(file, decl.name.span),
+                    self.locate(file, decl.name.span),
                     "no `then` clause",
                 )
                 .with_help("say what the rule decides: `then license is required`"),
@@ -148,7 +148,7 @@ impl<'a> Context<'a> {
             }
             Template {
                 parts,
-                location: Self::at(file, template.span),
+                location: self.locate(file, template.span),
             }
         });
         for outcome in &outcomes {
@@ -173,7 +173,7 @@ impl<'a> Context<'a> {
 
     /// The decision named in an outcome or an expectation.
     fn resolve_decision(&mut self, file: FileId, name: &ast::Ident) -> Option<DecisionId> {
-        let location = Self::at(file, name.span);
+        let location = self.locate(file, name.span);
         match self.lookup(file, &name.node) {
             Lookup::Found(Decl::Decision(decision)) => Some(decision),
             Lookup::NotImported(declared_in, decl @ Decl::Decision(_)) => {
@@ -219,11 +219,14 @@ impl<'a> Context<'a> {
 
     fn check_outcome(&mut self, frame: &mut Frame, outcome: &ast::Outcome) -> Option<Outcome> {
         let file = frame.file;
-        let location = Self::at(file, outcome.span);
+        let location = self.locate(file, outcome.span);
         let decision = self.resolve_decision(file, &outcome.decision);
         let Some(decision) = decision else {
-            // Still check the value, for the errors in it.
-            self.check_expr(frame, &outcome.value, None);
+            // Still check a value that means something on its own, for the errors in it; a bare
+            // name is probably a value of the unknown decision.
+            if !matches!(&outcome.value.kind, ast::ExprKind::Name(name) if name.parts.len() == 1) {
+                self.check_expr(frame, &outcome.value, None);
+            }
             return None;
         };
         let (value_type, kind) = self
@@ -249,7 +252,33 @@ impl<'a> Context<'a> {
                     )
                     .with_help(format!("write `{} is ...`", outcome.decision.node)),
                 );
-                self.check_expr(frame, &outcome.value, None);
+                self.check_expr(frame, &outcome.value, Some(&value_type));
+                return None;
+            }
+            (OutcomeOp::Set, DecisionKind::Set(element))
+                if !matches!(outcome.value.kind, ast::ExprKind::List(_)) =>
+            {
+                // One value set on a set decision: the author meant `includes`.
+                let value = self.check_expr(frame, &outcome.value, Some(element));
+                if self.type_of(value) != Type::Error {
+                    self.report(
+                        self.error(
+                            Code::E0211,
+                            format!(
+                                "`{}` is a set, so `is` needs a whole set",
+                                outcome.decision.node
+                            ),
+                            self.locate(file, outcome.value.span),
+                            "a single value",
+                        )
+                        .with_help(format!(
+                            "to add this value to the set, write `{} includes {}`",
+                            outcome.decision.node,
+                            self.program
+                                .source_text(self.locate(file, outcome.value.span))
+                        )),
+                    );
+                }
                 return None;
             }
             (OutcomeOp::Set, _) => value_type.clone(),
@@ -262,19 +291,20 @@ impl<'a> Context<'a> {
                 && op == OutcomeOp::Set
                 && found == Type::List(Box::new(Type::Error)));
         if !fits {
-            let (e, f) = (
-                self.program.type_name(&expected),
-                self.program.type_name(&found),
-            );
+            let f = self.program.type_name(&found);
             let help = if is_set_decision && op == OutcomeOp::Set {
                 format!(
                     "to add a value to the set, write `{} includes ...`",
                     outcome.decision.node
                 )
             } else {
-                format!("the decision `{}` takes a `{e}`", outcome.decision.node)
+                format!(
+                    "the decision `{}` takes {}",
+                    outcome.decision.node,
+                    self.what_fits(&expected)
+                )
             };
-            let value_location = Self::at(file, outcome.value.span);
+            let value_location = self.locate(file, outcome.value.span);
             self.report(
                 self.error(
                     Code::E0211,
@@ -329,7 +359,7 @@ impl<'a> Context<'a> {
         let diagnostic = self.error(
             Code::E0106,
             format!("unknown rule `{dotted}`"),
-            Self::at(file, name.span),
+            self.locate(file, name.span),
             "no rule of this name",
         );
         let diagnostic = match suggest::closest(&dotted, candidates.iter().map(|c| &**c)) {
@@ -444,25 +474,25 @@ impl<'a> Context<'a> {
             let given = decl.given.as_ref().map(|given| match given {
                 ast::Given::Inline { text, span } => TestGiven::Inline {
                     text: Arc::from(text.as_str()),
-                    location: Self::at(file, *span),
+                    location: self.locate(file, *span),
                 },
                 ast::Given::File(path) => TestGiven::File {
                     path: Arc::from(paths::resolve(&self.source(file).name, &path.node).as_str()),
-                    location: Self::at(file, path.span),
+                    location: self.locate(file, path.span),
                 },
             });
             let mut expects = Vec::new();
             for expect in &decl.expects {
                 match expect {
                     ast::Expect::Rejected(span) => {
-                        expects.push(Expectation::Rejected(Self::at(file, *span)))
+                        expects.push(Expectation::Rejected(self.locate(file, *span)))
                     }
                     ast::Expect::Rule { name, fires, span } => {
                         if let Some(rule) = self.resolve_rule_name(file, policy, name) {
                             expects.push(Expectation::Rule {
                                 rule,
                                 fires: *fires,
-                                location: Self::at(file, *span),
+                                location: self.locate(file, *span),
                             });
                         }
                     }
@@ -488,7 +518,7 @@ impl<'a> Context<'a> {
                                             "`{}` is not a set, so it cannot include a value",
                                             outcome.decision.node
                                         ),
-                                        Self::at(file, outcome.span),
+                                        self.locate(file, outcome.span),
                                         "`includes` tests a set",
                                     )
                                     .with_help(format!(
@@ -514,7 +544,7 @@ impl<'a> Context<'a> {
                                 decision,
                                 op,
                                 value,
-                                location: Self::at(file, outcome.span),
+                                location: self.locate(file, outcome.span),
                             });
                         }
                     }

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use super::data::{self, DataSource};
+use super::exprs::plural;
 use super::ir::*;
 use super::types::ConstantContext;
 use super::{paths, Context};
@@ -64,16 +65,16 @@ impl<'a> Context<'a> {
         columns: &[Column],
         row: &ast::Row,
     ) -> Option<TableRow> {
-        let location = Self::at(file, row.span);
+        let location = self.locate(file, row.span);
         if row.cells.len() != columns.len() {
             let names: Vec<&str> = columns.iter().map(|c| &*c.name).collect();
             self.report(
                 self.error(
                     Code::E0301,
                     format!(
-                        "the row has {} cells, but the table `{table_name}` has {} columns",
-                        row.cells.len(),
-                        columns.len()
+                        "the row has {}, but the table `{table_name}` has {}",
+                        plural(row.cells.len(), "cell", "cells"),
+                        plural(columns.len(), "column", "columns")
                     ),
                     location,
                     format!("expected {} cells", columns.len()),

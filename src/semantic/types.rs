@@ -198,7 +198,9 @@ impl<'a> Context<'a> {
                 ast::CombineMode::Any | ast::CombineMode::All => matches!(kind, DecisionKind::Bool),
                 ast::CombineMode::Priority => true,
             };
-            let known = !matches!(&kind, DecisionKind::Single(Type::Error));
+            // After E0404 (both `values` and `type`), the combination is not judged again.
+            let known = !matches!(&kind, DecisionKind::Single(Type::Error))
+                && (decl.ty.is_none() || decl.values.is_empty());
             if !fits && known {
                 let needs = match combine.node {
                     ast::CombineMode::MostRestrictive => "a decision with ordered `values`",
@@ -387,7 +389,7 @@ impl<'a> Context<'a> {
         ty: &Type,
         context: ConstantContext<'_>,
     ) -> Option<Value> {
-        let location = Self::at(file, expr.span);
+        let location = self.locate(file, expr.span);
         match (&expr.kind, ty) {
             (_, Type::Error) => None,
             (ast::ExprKind::Literal(ast::Literal::Bool(b)), Type::Bool) => Some(Value::Bool(*b)),
@@ -478,22 +480,58 @@ impl<'a> Context<'a> {
             }
             _ => {
                 let expected = self.program.type_name(ty);
-                self.report(
-                    self.error(
-                        context.mismatch,
+                let (message, help) = match ty {
+                    Type::Enum(_) => (
+                        format!(
+                            "{} must be a value of `{expected}`, not {}",
+                            context.what,
+                            describe_literal(expr)
+                        ),
+                        format!("write {}, without quotes", self.what_fits(ty)),
+                    ),
+                    _ => (
                         format!(
                             "{} must be a `{expected}`, not {}",
                             context.what,
                             describe_literal(expr)
                         ),
+                        constant_help(ty),
+                    ),
+                };
+                self.report(
+                    self.error(
+                        context.mismatch,
+                        message,
                         location,
-                        format!("expected a `{expected}`"),
+                        format!("expected a value of `{expected}`"),
                     )
-                    .with_help(constant_help(ty)),
+                    .with_help(help),
                 );
                 None
             }
         }
+    }
+
+    /// What values fit a type, for help messages: "one of `a`, `b`, `c`" for an enumeration,
+    /// "a `country`" otherwise.
+    pub(crate) fn what_fits(&self, ty: &Type) -> String {
+        if let Type::Enum(id) = ty {
+            if let Some(enumeration) = self.program.enumeration(*id) {
+                let names: Vec<String> = enumeration
+                    .values
+                    .iter()
+                    .take(12)
+                    .map(|v| format!("`{}`", v.name))
+                    .collect();
+                let more = if enumeration.values.len() > 12 {
+                    ", ..."
+                } else {
+                    ""
+                };
+                return format!("one of {}{more}", names.join(", "));
+            }
+        }
+        format!("a `{}`", self.program.type_name(ty))
     }
 
     /// A string literal read as a value of a type: a string, a country code or an ECCN.
@@ -533,8 +571,13 @@ impl<'a> Context<'a> {
                 Ok(eccn) => Some(Value::Eccn(eccn)),
                 Err(error) => {
                     self.report(
-                        self.error(Code::E0207, format!("`{text}` is not an ECCN"), location, error.describe())
-                            .with_help("write `EAR99` or an Export Control Classification Number such as `5A001` or `5A001.j`"),
+                        self.error(
+                            Code::E0207,
+                            format!("`{text}` is not an ECCN"),
+                            location,
+                            "not an ECCN",
+                        )
+                        .with_help(error.describe()),
                     );
                     None
                 }
