@@ -2,7 +2,11 @@
 //! or looks at the terminal.
 
 mod check;
+mod eval;
+mod explain;
 mod files;
+mod input;
+mod library;
 mod output;
 
 use std::process::ExitCode;
@@ -55,12 +59,14 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Check(check::CheckArgs),
+    Eval(eval::EvalArgs),
 }
 
 /// Runs a parsed command line and returns the process's exit status.
 pub fn run(cli: Cli) -> ExitCode {
     let status = match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Eval(args) => eval::run(&args),
     };
     ExitCode::from(status)
 }
