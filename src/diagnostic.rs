@@ -72,6 +72,7 @@ codes! {
     E0209 => "a quantifier goes through something that is not a collection",
     E0210 => "a function is called with the wrong arguments",
     E0211 => "an outcome or expectation does not fit its decision",
+    E0212 => "a field's default value does not fit its type",
     E0301 => "a row has the wrong number of cells",
     E0302 => "a cell does not fit its column",
     E0303 => "a table declares no columns",

@@ -87,6 +87,7 @@ impl Validator<'_> {
         let mut fields = Vec::with_capacity(record.fields.len());
         for field in &record.fields {
             let value = match object.get(&*field.name) {
+                None | Some(Json::Null) if field.default.is_some() => field.default.clone().unwrap_or(Value::Missing),
                 None | Some(Json::Null) if field.optional => Value::Missing,
                 None => {
                     self.with_segment(&field.name, |v| v.error(format!("`{}` is required: expected {}", field.name, v.program.type_name(&field.ty))));
