@@ -86,13 +86,18 @@ pub struct EvalArgs {
 
 fn parse_data(text: &str) -> Result<(String, PathBuf), String> {
     match text.split_once('=') {
-        Some((name, path)) if !name.is_empty() && !path.is_empty() => Ok((name.to_string(), PathBuf::from(path))),
-        _ => Err(format!("`{text}` is not NAME=PATH (for example `csl=consolidated.json`)")),
+        Some((name, path)) if !name.is_empty() && !path.is_empty() => {
+            Ok((name.to_string(), PathBuf::from(path)))
+        }
+        _ => Err(format!(
+            "`{text}` is not NAME=PATH (for example `csl=consolidated.json`)"
+        )),
     }
 }
 
 fn parse_date(text: &str) -> Result<Date, String> {
-    Date::parse(text).ok_or_else(|| format!("`{text}` is not a date: write YYYY-MM-DD, such as 2024-05-01"))
+    Date::parse(text)
+        .ok_or_else(|| format!("`{text}` is not a date: write YYYY-MM-DD, such as 2024-05-01"))
 }
 
 /// Counts for the exit status and the human summary.
@@ -107,7 +112,10 @@ struct Tally {
 pub fn run(args: &EvalArgs) -> u8 {
     for (name, path) in &args.data {
         if !path.is_file() {
-            eprintln!("error: `--data {name}={}`: the file does not exist", path.display());
+            eprintln!(
+                "error: `--data {name}={}`: the file does not exist",
+                path.display()
+            );
             return EXIT_USAGE;
         }
     }
@@ -124,14 +132,29 @@ pub fn run(args: &EvalArgs) -> u8 {
             return EXIT_USAGE;
         }
     }
-    let Some(evaluator) = compile(args) else { return EXIT_USAGE };
-    let format = args.format.unwrap_or(if io::stdout().is_terminal() { EvalFormat::Human } else { EvalFormat::Json });
-    let explain = ExplainConfig { render: output::stdout_render_config(), why_not: args.explain };
-    let run_config = RunConfig { why_not: args.explain && format == EvalFormat::Human };
+    let Some(evaluator) = compile(args) else {
+        return EXIT_USAGE;
+    };
+    let format = args.format.unwrap_or(if io::stdout().is_terminal() {
+        EvalFormat::Human
+    } else {
+        EvalFormat::Json
+    });
+    let explain = ExplainConfig {
+        render: output::stdout_render_config(),
+        why_not: args.explain,
+    };
+    let run_config = RunConfig {
+        why_not: args.explain && format == EvalFormat::Human,
+    };
 
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut writer = RecordWriter { format, written: 0, pending: None };
+    let mut writer = RecordWriter {
+        format,
+        written: 0,
+        pending: None,
+    };
     let mut tally = Tally::default();
     let progress = progress_bar();
     let single_input = args.inputs.len() == 1;
@@ -142,7 +165,10 @@ pub fn run(args: &EvalArgs) -> u8 {
                 .into_par_iter()
                 .map(|item| {
                     let (record, outcome) = evaluate(&evaluator, item, args.as_of, run_config);
-                    (render(&evaluator, &record, outcome.as_ref(), format, explain), record)
+                    (
+                        render(&evaluator, &record, outcome.as_ref(), format, explain),
+                        record,
+                    )
                 })
                 .collect();
             for (text, record) in rendered {
@@ -193,27 +219,46 @@ fn broken_pipe_or_error(error: &io::Error) -> u8 {
 /// Compiles the library (built-in or `--policy`), printing diagnostics on failure.
 fn compile(args: &EvalArgs) -> Option<Evaluator> {
     let (compiled, diagnostics) = if args.policies.is_empty() {
-        vigil::compile(library::embedded_policy_files(), &mut EmbeddedLoader { inputs: args.data.clone() })
+        vigil::compile(
+            library::embedded_policy_files(),
+            &mut EmbeddedLoader {
+                inputs: args.data.clone(),
+            },
+        )
     } else {
         let loaded = match files::load(&args.policies) {
             Ok(loaded) => loaded,
             Err(files::MissingPath(path)) => {
-                eprintln!("error: `--policy {}`: the directory does not exist", path.display());
+                eprintln!(
+                    "error: `--policy {}`: the directory does not exist",
+                    path.display()
+                );
                 return None;
             }
         };
         let mut diagnostics = loaded.diagnostics;
-        let (compiled, more) = vigil::compile(loaded.files, &mut files::FileLoader { inputs: args.data.clone() });
+        let (compiled, more) = vigil::compile(
+            loaded.files,
+            &mut files::FileLoader {
+                inputs: args.data.clone(),
+            },
+        );
         diagnostics.extend(more);
         (compiled, diagnostics)
     };
     let errors: Vec<&Diagnostic> = diagnostics.iter().filter(|d| d.is_error()).collect();
-    let render = vigil::diagnostic::RenderConfig { color: io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(), width: 100 };
+    let render = vigil::diagnostic::RenderConfig {
+        color: io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        width: 100,
+    };
     let Some(compiled) = compiled.filter(|_| errors.is_empty()) else {
         for diagnostic in &diagnostics {
             eprint!("{}", diagnostic::render_human(diagnostic, render));
         }
-        eprintln!("error: the policy library does not compile ({} errors)", errors.len());
+        eprintln!(
+            "error: the policy library does not compile ({} errors)",
+            errors.len()
+        );
         return None;
     };
     let hash = library::content_hash(&compiled.program.files);
@@ -226,11 +271,19 @@ fn compile(args: &EvalArgs) -> Option<Evaluator> {
     }
 }
 
-fn evaluate(evaluator: &Evaluator, item: InputItem, as_of: Option<Date>, config: RunConfig) -> (DecisionRecord, Option<Outcome>) {
+fn evaluate(
+    evaluator: &Evaluator,
+    item: InputItem,
+    as_of: Option<Date>,
+    config: RunConfig,
+) -> (DecisionRecord, Option<Outcome>) {
     let (mut record, outcome) = match item.body {
         Body::Line(bytes) => evaluator.evaluate_text(&bytes, as_of, config),
         Body::Value(value) => evaluator.evaluate_json(&value, as_of, config),
-        Body::Malformed(message) => (evaluator.rejected(serde_json::Value::Null, vec![InputError::new("", message)]), None),
+        Body::Malformed(message) => (
+            evaluator.rejected(serde_json::Value::Null, vec![InputError::new("", message)]),
+            None,
+        ),
     };
     if let Some(line) = item.line {
         for error in record.errors.iter_mut().filter(|e| e.pointer.is_empty()) {
@@ -240,9 +293,17 @@ fn evaluate(evaluator: &Evaluator, item: InputItem, as_of: Option<Date>, config:
     (record, outcome)
 }
 
-fn render(evaluator: &Evaluator, record: &DecisionRecord, outcome: Option<&Outcome>, format: EvalFormat, explain: ExplainConfig) -> String {
+fn render(
+    evaluator: &Evaluator,
+    record: &DecisionRecord,
+    outcome: Option<&Outcome>,
+    format: EvalFormat,
+    explain: ExplainConfig,
+) -> String {
     match format {
-        EvalFormat::Human => explain::render(evaluator.engine().program(), record, outcome, explain),
+        EvalFormat::Human => {
+            explain::render(evaluator.engine().program(), record, outcome, explain)
+        }
         EvalFormat::Json => serde_json::to_string_pretty(record).unwrap_or_default(),
         EvalFormat::Jsonl => serde_json::to_string(record).unwrap_or_default(),
     }
@@ -316,7 +377,11 @@ impl Tally {
                     serde_json::Value::Array(items) if items.is_empty() => "none".into(),
                     other => other.to_string(),
                 };
-                match self.values.iter_mut().find(|(n, v, _)| n == name && *v == shown) {
+                match self
+                    .values
+                    .iter_mut()
+                    .find(|(n, v, _)| n == name && *v == shown)
+                {
                     Some((_, _, count)) => *count += 1,
                     None => self.values.push((name.clone(), shown, 1)),
                 }
@@ -325,7 +390,14 @@ impl Tally {
     }
 
     fn summary(&self, out: &mut impl Write) -> io::Result<()> {
-        writeln!(out, "━━ summary: {} transaction{}, {} evaluated, {} rejected", self.records, if self.records == 1 { "" } else { "s" }, self.records - self.rejected, self.rejected)?;
+        writeln!(
+            out,
+            "━━ summary: {} transaction{}, {} evaluated, {} rejected",
+            self.records,
+            if self.records == 1 { "" } else { "s" },
+            self.records - self.rejected,
+            self.rejected
+        )?;
         let mut names: Vec<&str> = Vec::new();
         for (name, _, _) in &self.values {
             if !names.contains(&name.as_str()) {
@@ -333,7 +405,12 @@ impl Tally {
             }
         }
         for name in names {
-            let counts: Vec<String> = self.values.iter().filter(|(n, _, _)| n == name).map(|(_, v, c)| format!("{v} {c}")).collect();
+            let counts: Vec<String> = self
+                .values
+                .iter()
+                .filter(|(n, _, _)| n == name)
+                .map(|(_, v, c)| format!("{v} {c}"))
+                .collect();
             writeln!(out, "  {name}: {}", counts.join(", "))?;
         }
         Ok(())
@@ -346,7 +423,9 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
         return None;
     }
     let bar = indicatif::ProgressBar::new_spinner();
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {pos} transactions evaluated ({per_sec}, {elapsed})") {
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} {pos} transactions evaluated ({per_sec}, {elapsed})",
+    ) {
         bar.set_style(style);
     }
     bar.enable_steady_tick(std::time::Duration::from_millis(200));

@@ -77,7 +77,11 @@ pub enum ReadError {
 
 /// Reads `path` of the given kind, calling `sink` with each chunk of at most [`CHUNK_SIZE`]
 /// inputs, in order. Returns the input's shape.
-pub fn read_chunks(path: &Path, kind: InputKind, sink: &mut dyn FnMut(Vec<InputItem>) -> io::Result<()>) -> Result<Shape, ReadError> {
+pub fn read_chunks(
+    path: &Path,
+    kind: InputKind,
+    sink: &mut dyn FnMut(Vec<InputItem>) -> io::Result<()>,
+) -> Result<Shape, ReadError> {
     match kind {
         InputKind::Jsonl => {
             let file = File::open(path).map_err(ReadError::Io)?;
@@ -97,11 +101,18 @@ pub fn read_chunks(path: &Path, kind: InputKind, sink: &mut dyn FnMut(Vec<InputI
 }
 
 /// Reads JSONL: one transaction a line; blank lines are skipped.
-fn read_jsonl(mut reader: impl BufRead, mut line_no: usize, mut chunk: Vec<InputItem>, sink: &mut dyn FnMut(Vec<InputItem>) -> io::Result<()>) -> Result<(), ReadError> {
+fn read_jsonl(
+    mut reader: impl BufRead,
+    mut line_no: usize,
+    mut chunk: Vec<InputItem>,
+    sink: &mut dyn FnMut(Vec<InputItem>) -> io::Result<()>,
+) -> Result<(), ReadError> {
     let mut buffer = Vec::new();
     loop {
         buffer.clear();
-        let read = reader.read_until(b'\n', &mut buffer).map_err(ReadError::Io)?;
+        let read = reader
+            .read_until(b'\n', &mut buffer)
+            .map_err(ReadError::Io)?;
         if read == 0 {
             break;
         }
@@ -109,7 +120,10 @@ fn read_jsonl(mut reader: impl BufRead, mut line_no: usize, mut chunk: Vec<Input
         if buffer.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        chunk.push(InputItem { line: Some(line_no), body: Body::Line(std::mem::take(&mut buffer)) });
+        chunk.push(InputItem {
+            line: Some(line_no),
+            body: Body::Line(std::mem::take(&mut buffer)),
+        });
         if chunk.len() >= CHUNK_SIZE {
             sink(std::mem::take(&mut chunk)).map_err(ReadError::Sink)?;
         }
@@ -121,7 +135,10 @@ fn read_jsonl(mut reader: impl BufRead, mut line_no: usize, mut chunk: Vec<Input
 }
 
 /// Reads a `.json` file: one object, or an array streamed element by element.
-fn read_json(mut reader: impl BufRead, sink: &mut dyn FnMut(Vec<InputItem>) -> io::Result<()>) -> Result<Shape, ReadError> {
+fn read_json(
+    mut reader: impl BufRead,
+    sink: &mut dyn FnMut(Vec<InputItem>) -> io::Result<()>,
+) -> Result<Shape, ReadError> {
     let first = peek_non_whitespace(&mut reader).map_err(ReadError::Io)?;
     if first == Some(b'[') {
         stream_array(reader, sink)?;
@@ -140,17 +157,31 @@ fn read_json(mut reader: impl BufRead, sink: &mut dyn FnMut(Vec<InputItem>) -> i
 }
 
 /// Streams the elements of a top-level JSON array without holding the whole array in memory.
-fn stream_array(reader: impl BufRead, sink: &mut dyn FnMut(Vec<InputItem>) -> io::Result<()>) -> Result<(), ReadError> {
+fn stream_array(
+    reader: impl BufRead,
+    sink: &mut dyn FnMut(Vec<InputItem>) -> io::Result<()>,
+) -> Result<(), ReadError> {
     let mut deserializer = serde_json::Deserializer::from_reader(reader);
-    let mut state = ArrayState { chunk: Vec::new(), sink, sink_error: None };
-    let result = (&mut state).deserialize(&mut deserializer).and_then(|()| deserializer.end());
+    let mut state = ArrayState {
+        chunk: Vec::new(),
+        sink,
+        sink_error: None,
+    };
+    let result = (&mut state)
+        .deserialize(&mut deserializer)
+        .and_then(|()| deserializer.end());
     if let Some(error) = state.sink_error.take() {
         return Err(ReadError::Sink(error));
     }
     if let Err(error) = result {
         // The array is broken at this point; what follows cannot be split into elements, so it
         // is reported as one malformed input after the elements already read.
-        state.chunk.push(InputItem { line: Some(error.line()), body: Body::Malformed(format!("not valid JSON: {error}; the elements after this point were not read")) });
+        state.chunk.push(InputItem {
+            line: Some(error.line()),
+            body: Body::Malformed(format!(
+                "not valid JSON: {error}; the elements after this point were not read"
+            )),
+        });
     }
     if !state.chunk.is_empty() {
         (state.sink)(std::mem::take(&mut state.chunk)).map_err(ReadError::Sink)?;
@@ -181,7 +212,10 @@ impl<'de> Visitor<'de> for &mut ArrayState<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(value) = seq.next_element::<serde_json::Value>()? {
-            self.chunk.push(InputItem { line: None, body: Body::Value(value) });
+            self.chunk.push(InputItem {
+                line: None,
+                body: Body::Value(value),
+            });
             if self.chunk.len() >= CHUNK_SIZE {
                 if let Err(error) = (self.sink)(std::mem::take(&mut self.chunk)) {
                     self.sink_error = Some(error);
@@ -194,7 +228,10 @@ impl<'de> Visitor<'de> for &mut ArrayState<'_> {
 }
 
 /// Reads YAML: one document holding a transaction or a sequence of them, or several documents.
-fn read_yaml(text: &str, sink: &mut dyn FnMut(Vec<InputItem>) -> io::Result<()>) -> Result<Shape, ReadError> {
+fn read_yaml(
+    text: &str,
+    sink: &mut dyn FnMut(Vec<InputItem>) -> io::Result<()>,
+) -> Result<Shape, ReadError> {
     let mut items = Vec::new();
     let mut shape = Shape::Single;
     let documents: Vec<_> = serde_yaml_ng::Deserializer::from_str(text).collect();
@@ -205,12 +242,21 @@ fn read_yaml(text: &str, sink: &mut dyn FnMut(Vec<InputItem>) -> io::Result<()>)
         match <serde_json::Value as serde::Deserialize>::deserialize(document) {
             Ok(serde_json::Value::Array(values)) => {
                 shape = Shape::Sequence;
-                items.extend(values.into_iter().map(|v| InputItem { line: None, body: Body::Value(v) }));
+                items.extend(values.into_iter().map(|v| InputItem {
+                    line: None,
+                    body: Body::Value(v),
+                }));
             }
-            Ok(value) => items.push(InputItem { line: None, body: Body::Value(value) }),
+            Ok(value) => items.push(InputItem {
+                line: None,
+                body: Body::Value(value),
+            }),
             Err(error) => {
                 let line = error.location().map(|l| l.line());
-                items.push(InputItem { line, body: Body::Malformed(format!("not valid YAML: {error}")) });
+                items.push(InputItem {
+                    line,
+                    body: Body::Malformed(format!("not valid YAML: {error}")),
+                });
             }
         }
     }
@@ -233,9 +279,14 @@ fn read_stdin(sink: &mut dyn FnMut(Vec<InputItem>) -> io::Result<()>) -> Result<
             // JSONL if the first line is a complete JSON value on its own; otherwise one
             // document spread over several lines.
             let mut first = Vec::new();
-            reader.read_until(b'\n', &mut first).map_err(ReadError::Io)?;
+            reader
+                .read_until(b'\n', &mut first)
+                .map_err(ReadError::Io)?;
             if serde_json::from_slice::<serde::de::IgnoredAny>(&first).is_ok() {
-                let chunk = vec![InputItem { line: Some(1), body: Body::Line(first) }];
+                let chunk = vec![InputItem {
+                    line: Some(1),
+                    body: Body::Line(first),
+                }];
                 read_jsonl(reader, 1, chunk, sink)?;
                 Ok(Shape::Sequence)
             } else {
@@ -246,7 +297,11 @@ fn read_stdin(sink: &mut dyn FnMut(Vec<InputItem>) -> io::Result<()>) -> Result<
                     Ok(value) => Body::Value(value),
                     Err(error) => Body::Malformed(format!("not valid JSON: {error}")),
                 };
-                sink(vec![InputItem { line: Some(1), body }]).map_err(ReadError::Sink)?;
+                sink(vec![InputItem {
+                    line: Some(1),
+                    body,
+                }])
+                .map_err(ReadError::Sink)?;
                 Ok(Shape::Single)
             }
         }
@@ -259,7 +314,10 @@ fn peek_non_whitespace(reader: &mut impl BufRead) -> io::Result<Option<u8>> {
         if buffer.is_empty() {
             return Ok(None);
         }
-        let skip = buffer.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        let skip = buffer
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
         if skip < buffer.len() {
             let first = buffer.get(skip).copied();
             reader.consume(skip);

@@ -31,8 +31,10 @@ impl Loader for EmbeddedLoader {
 }
 
 fn embedded(path: &str) -> Result<SourceFile, String> {
-    let bytes = vigil::library::file(path).ok_or_else(|| format!("`{path}` is not part of the built-in policy library"))?;
-    let text = std::str::from_utf8(bytes).map_err(|_| format!("`{path}` in the built-in library is not UTF-8"))?;
+    let bytes = vigil::library::file(path)
+        .ok_or_else(|| format!("`{path}` is not part of the built-in policy library"))?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| format!("`{path}` in the built-in library is not UTF-8"))?;
     Ok(SourceFile::new(path, text))
 }
 
@@ -41,7 +43,11 @@ pub fn embedded_policy_files() -> Vec<SourceFile> {
     vigil::library::files()
         .iter()
         .filter(|(path, _)| Path::new(path).extension().is_some_and(|e| e == "vigil"))
-        .filter_map(|(path, bytes)| std::str::from_utf8(bytes).ok().map(|text| SourceFile::new(*path, text)))
+        .filter_map(|(path, bytes)| {
+            std::str::from_utf8(bytes)
+                .ok()
+                .map(|text| SourceFile::new(*path, text))
+        })
         .collect()
 }
 

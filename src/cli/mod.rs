@@ -8,6 +8,7 @@ mod files;
 mod input;
 mod library;
 mod output;
+mod test;
 
 use std::process::ExitCode;
 
@@ -60,6 +61,7 @@ pub struct Cli {
 pub enum Command {
     Check(check::CheckArgs),
     Eval(eval::EvalArgs),
+    Test(test::TestArgs),
 }
 
 /// Runs a parsed command line and returns the process's exit status.
@@ -67,6 +69,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let status = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Test(args) => test::run(&args),
     };
     ExitCode::from(status)
 }

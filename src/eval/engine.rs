@@ -13,10 +13,12 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::walk::children;
 use crate::date::Date;
-use crate::semantic::ir::{
-    ArithmeticOp, Builtin, CombineMode, Comparison, Collection, DateRange, Decimal, DecisionId, ExprId, ExprKind, MatchShape, OutcomeOp, PathRoot, PresenceTest, Program, QuantifierKind, RuleId, TableId, Truth, Value,
-};
 use crate::screen::{ListEntry, Match, ScreeningIndex};
+use crate::semantic::ir::{
+    ArithmeticOp, Builtin, Collection, CombineMode, Comparison, DateRange, Decimal, DecisionId,
+    ExprId, ExprKind, MatchShape, OutcomeOp, PathRoot, PresenceTest, Program, QuantifierKind,
+    RuleId, TableId, Truth, Value,
+};
 
 /// A step of the evaluation order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,14 +54,30 @@ impl Engine {
     /// Prepares a checked program for evaluation.
     pub fn new(program: Arc<Program>) -> Result<Engine, OrderCycle> {
         let order = evaluation_order(&program)?;
-        let table_rows = program.tables.iter().map(|table| table.rows.iter().map(|row| (row.dates, Value::List(Arc::from(row.cells.to_vec())))).collect()).collect();
+        let table_rows = program
+            .tables
+            .iter()
+            .map(|table| {
+                table
+                    .rows
+                    .iter()
+                    .map(|row| (row.dates, Value::List(Arc::from(row.cells.to_vec()))))
+                    .collect()
+            })
+            .collect();
         let mut shapes: HashMap<TableId, MatchShape> = HashMap::new();
         let mut hints = HashMap::new();
         for (index, expr) in program.exprs.iter().enumerate() {
             if let ExprKind::Matches { shape, .. } = &expr.kind {
                 shapes.entry(shape.table).or_insert(*shape);
             }
-            if let ExprKind::Quantifier { kind: QuantifierKind::Any | QuantifierKind::No, slot, collection, body } = &expr.kind {
+            if let ExprKind::Quantifier {
+                kind: QuantifierKind::Any | QuantifierKind::No,
+                slot,
+                collection,
+                body,
+            } = &expr.kind
+            {
                 if let Some(ExprKind::Table(_)) = program.expr(*collection).map(|e| &e.kind) {
                     if let Some(hint) = screen_hint(&program, *body, *slot) {
                         hints.insert(ExprId::from_index(index), hint);
@@ -81,14 +99,23 @@ impl Engine {
                             Some(Value::String(s)) => s.to_string(),
                             _ => String::new(),
                         },
-                        aliases: shape.entry_aliases.and_then(|a| row.cells.get(usize::from(a))).map_or_else(Vec::new, strings),
+                        aliases: shape
+                            .entry_aliases
+                            .and_then(|a| row.cells.get(usize::from(a)))
+                            .map_or_else(Vec::new, strings),
                         ..ListEntry::default()
                     })
                     .collect();
                 Some(ScreeningIndex::new(entries))
             })
             .collect();
-        Ok(Engine { program, order, table_rows, screening, hints })
+        Ok(Engine {
+            program,
+            order,
+            table_rows,
+            screening,
+            hints,
+        })
     }
 
     /// The checked program.
@@ -119,7 +146,15 @@ impl Engine {
             }
         }
         let matches = ctx.record_matches();
-        Outcome { decisions: ctx.decision_values.into_iter().map(|v| v.unwrap_or(Value::Missing)).collect(), rules: ctx.rules, matches }
+        Outcome {
+            decisions: ctx
+                .decision_values
+                .into_iter()
+                .map(|v| v.unwrap_or(Value::Missing))
+                .collect(),
+            rules: ctx.rules,
+            matches,
+        }
     }
 }
 
@@ -130,7 +165,10 @@ pub enum RuleResult {
     NotInForce,
     /// The condition does not hold. With [`RunConfig::why_not`], `failed` is the first part of
     /// the condition that did not hold and `values` what it read.
-    NotFired { failed: Option<ExprId>, values: Vec<(ExprId, Value)> },
+    NotFired {
+        failed: Option<ExprId>,
+        values: Vec<(ExprId, Value)>,
+    },
     /// The condition holds and the rule contributed its outcomes.
     Fired(Fired),
     /// The condition holds, but an exception that fired overrides the rule.
@@ -250,7 +288,10 @@ impl Ctx<'_> {
                     Some(expr) if self.config.why_not => self.bindings(expr),
                     _ => Vec::new(),
                 };
-                self.rules[id.index()] = RuleResult::NotFired { failed: rule.unless, values };
+                self.rules[id.index()] = RuleResult::NotFired {
+                    failed: rule.unless,
+                    values,
+                };
                 return;
             }
             (Truth::True, Truth::False) => true,
@@ -258,7 +299,11 @@ impl Ctx<'_> {
         };
         // An exception that fired for certain overrides this rule; rules are ordered so that
         // exceptions are decided first.
-        if let Some(by) = rule.overridden_by.iter().find(|e| matches!(self.rules.get(e.index()), Some(RuleResult::Fired(_)))) {
+        if let Some(by) = rule
+            .overridden_by
+            .iter()
+            .find(|e| matches!(self.rules.get(e.index()), Some(RuleResult::Fired(_))))
+        {
             self.rules[id.index()] = RuleResult::Overridden { by: *by };
             return;
         }
@@ -266,8 +311,15 @@ impl Ctx<'_> {
         if !certain {
             let missing = std::mem::take(&mut self.missing);
             for outcome in &rule.outcomes {
-                if let Some(unknown) = program.decision(outcome.decision).and_then(|d| d.unknown.clone()) {
-                    self.contributions[outcome.decision.index()].push(Contribution { op: OutcomeOp::Set, value: unknown, priority: rule.priority });
+                if let Some(unknown) = program
+                    .decision(outcome.decision)
+                    .and_then(|d| d.unknown.clone())
+                {
+                    self.contributions[outcome.decision.index()].push(Contribution {
+                        op: OutcomeOp::Set,
+                        value: unknown,
+                        priority: rule.priority,
+                    });
                 }
             }
             self.rules[id.index()] = RuleResult::Uncertain { missing };
@@ -279,12 +331,23 @@ impl Ctx<'_> {
             if value == Value::Missing {
                 // The outcome names a value the transaction or table does not give (an
                 // entry's policy left empty): the decision cannot be known.
-                if let Some(unknown) = program.decision(outcome.decision).and_then(|d| d.unknown.clone()) {
-                    self.contributions[outcome.decision.index()].push(Contribution { op: OutcomeOp::Set, value: unknown, priority: rule.priority });
+                if let Some(unknown) = program
+                    .decision(outcome.decision)
+                    .and_then(|d| d.unknown.clone())
+                {
+                    self.contributions[outcome.decision.index()].push(Contribution {
+                        op: OutcomeOp::Set,
+                        value: unknown,
+                        priority: rule.priority,
+                    });
                 }
                 continue;
             }
-            self.contributions[outcome.decision.index()].push(Contribution { op: outcome.op, value: value.clone(), priority: rule.priority });
+            self.contributions[outcome.decision.index()].push(Contribution {
+                op: outcome.op,
+                value: value.clone(),
+                priority: rule.priority,
+            });
             sets.push((outcome.decision, outcome.op, value));
         }
         let because = rule.because.as_ref().map(|template| {
@@ -304,7 +367,11 @@ impl Ctx<'_> {
             Some(when) => self.bindings(when),
             None => Vec::new(),
         };
-        self.rules[id.index()] = RuleResult::Fired(Fired { sets, because, bindings });
+        self.rules[id.index()] = RuleResult::Fired(Fired {
+            sets,
+            because,
+            bindings,
+        });
     }
 
     /// The values of the paths a condition reads, under the current frame.
@@ -312,7 +379,9 @@ impl Ctx<'_> {
         let mut out = Vec::new();
         let mut stack = vec![expr];
         while let Some(id) = stack.pop() {
-            let Some(e) = self.engine.program.expr(id) else { continue };
+            let Some(e) = self.engine.program.expr(id) else {
+                continue;
+            };
             match &e.kind {
                 ExprKind::Path(_) | ExprKind::Decision(_) => {
                     if !out.iter().any(|(seen, _)| *seen == id) {
@@ -321,7 +390,11 @@ impl Ctx<'_> {
                     }
                 }
                 // The body of a quantifier that did not bind a witness reads no single value.
-                ExprKind::Quantifier { kind: QuantifierKind::Every | QuantifierKind::No, collection, .. } => stack.push(*collection),
+                ExprKind::Quantifier {
+                    kind: QuantifierKind::Every | QuantifierKind::No,
+                    collection,
+                    ..
+                } => stack.push(*collection),
                 kind => stack.extend(children(kind).into_iter().rev()),
             }
         }
@@ -343,7 +416,9 @@ impl Ctx<'_> {
 
     fn finish_decision(&mut self, id: DecisionId) {
         let program = &*self.engine.program;
-        let Some(decision) = program.decision(id) else { return };
+        let Some(decision) = program.decision(id) else {
+            return;
+        };
         let contributions = std::mem::take(&mut self.contributions[id.index()]);
         let value = if contributions.is_empty() {
             decision.default.clone()
@@ -364,17 +439,26 @@ impl Ctx<'_> {
     fn value(&mut self, id: ExprId) -> Value {
         let engine = self.engine;
         let program = &*engine.program;
-        let Some(expr) = program.expr(id) else { return Value::Missing };
+        let Some(expr) = program.expr(id) else {
+            return Value::Missing;
+        };
         match &expr.kind {
             ExprKind::Const(value) => value.clone(),
             ExprKind::Path(path) => {
                 let mut current = match path.root {
                     PathRoot::Transaction => self.transaction.clone(),
-                    PathRoot::Slot(slot) => self.frame.get(slot.index()).cloned().unwrap_or(Value::Missing),
+                    PathRoot::Slot(slot) => self
+                        .frame
+                        .get(slot.index())
+                        .cloned()
+                        .unwrap_or(Value::Missing),
                 };
                 for field in path.fields.iter() {
                     current = match &current {
-                        Value::List(fields) => fields.get(usize::from(*field)).cloned().unwrap_or(Value::Missing),
+                        Value::List(fields) => fields
+                            .get(usize::from(*field))
+                            .cloned()
+                            .unwrap_or(Value::Missing),
                         _ => Value::Missing,
                     };
                 }
@@ -383,9 +467,23 @@ impl Ctx<'_> {
                 }
                 current
             }
-            ExprKind::Decision(decision) => self.decision_values.get(decision.index()).cloned().flatten().unwrap_or(Value::Missing),
+            ExprKind::Decision(decision) => self
+                .decision_values
+                .get(decision.index())
+                .cloned()
+                .flatten()
+                .unwrap_or(Value::Missing),
             ExprKind::Table(table) => {
-                let rows: Vec<Value> = engine.table_rows.get(table.index()).map(|rows| rows.iter().filter(|(dates, _)| dates.contains(self.date)).map(|(_, row)| row.clone()).collect()).unwrap_or_default();
+                let rows: Vec<Value> = engine
+                    .table_rows
+                    .get(table.index())
+                    .map(|rows| {
+                        rows.iter()
+                            .filter(|(dates, _)| dates.contains(self.date))
+                            .map(|(_, row)| row.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 Value::List(Arc::from(rows))
             }
             ExprKind::Column { table, column } => {
@@ -450,12 +548,20 @@ impl Ctx<'_> {
                 let (a, b) = (self.value(*lhs), self.value(*rhs));
                 truth_value(compare(*op, &a, &b))
             }
-            ExprKind::In { negated, element, collection } => {
+            ExprKind::In {
+                negated,
+                element,
+                collection,
+            } => {
                 let element = self.value(*element);
                 let truth = self.membership(&element, collection, Membership::Equal);
                 truth_value(if *negated { truth.not() } else { truth })
             }
-            ExprKind::Within { negated, eccn, scope } => {
+            ExprKind::Within {
+                negated,
+                eccn,
+                scope,
+            } => {
                 let eccn_value = self.value(*eccn);
                 let truth = self.membership(&eccn_value, scope, Membership::Within);
                 if truth == Truth::Unknown {
@@ -463,11 +569,17 @@ impl Ctx<'_> {
                 }
                 truth_value(if *negated { truth.not() } else { truth })
             }
-            ExprKind::Matches { party, entry, shape } => {
+            ExprKind::Matches {
+                party,
+                entry,
+                shape,
+            } => {
                 let party_value = self.value(*party);
                 let row = match program.expr(*entry).map(|e| &e.kind) {
                     Some(ExprKind::Path(path)) if path.fields.is_empty() => match path.root {
-                        PathRoot::Slot(slot) => self.frame_rows.get(slot.index()).copied().flatten(),
+                        PathRoot::Slot(slot) => {
+                            self.frame_rows.get(slot.index()).copied().flatten()
+                        }
                         PathRoot::Transaction => None,
                     },
                     _ => None,
@@ -489,14 +601,26 @@ impl Ctx<'_> {
                 };
                 Value::Bool(result)
             }
-            ExprKind::Quantifier { kind, slot, collection, body } => {
+            ExprKind::Quantifier {
+                kind,
+                slot,
+                collection,
+                body,
+            } => {
                 let truth = self.quantify(id, *kind, slot.index(), *collection, *body);
                 truth_value(truth)
             }
-            ExprKind::Call { function: Builtin::Count, args } => {
-                let Some(first) = args.first() else { return Value::Missing };
+            ExprKind::Call {
+                function: Builtin::Count,
+                args,
+            } => {
+                let Some(first) = args.first() else {
+                    return Value::Missing;
+                };
                 match self.value(*first) {
-                    Value::List(items) => Value::Integer(i64::try_from(items.len()).unwrap_or(i64::MAX)),
+                    Value::List(items) => {
+                        Value::Integer(i64::try_from(items.len()).unwrap_or(i64::MAX))
+                    }
                     _ => Value::Missing,
                 }
             }
@@ -510,13 +634,23 @@ impl Ctx<'_> {
     }
 
     /// Evaluates a quantifier, leaving the witness of a true `any` in its slot.
-    fn quantify(&mut self, id: ExprId, kind: QuantifierKind, slot: usize, collection: ExprId, body: ExprId) -> Truth {
+    fn quantify(
+        &mut self,
+        id: ExprId,
+        kind: QuantifierKind,
+        slot: usize,
+        collection: ExprId,
+        body: ExprId,
+    ) -> Truth {
         let engine = self.engine;
         let program = &*engine.program;
         // Over a table, iterate the rows in force directly (and for a screening condition,
         // only the rows the party matches) instead of materializing the table.
         if let Some(ExprKind::Table(table)) = program.expr(collection).map(|e| &e.kind) {
-            let rows = engine.table_rows.get(table.index()).map_or(&[][..], Vec::as_slice);
+            let rows = engine
+                .table_rows
+                .get(table.index())
+                .map_or(&[][..], Vec::as_slice);
             let candidates: Option<Vec<usize>> = match engine.hints.get(&id) {
                 Some(hint) => {
                     let party = self.value(hint.party);
@@ -538,7 +672,9 @@ impl Ctx<'_> {
             };
             let mut result = initial(kind);
             for index in indices {
-                let Some((dates, row)) = rows.get(index) else { continue };
+                let Some((dates, row)) = rows.get(index) else {
+                    continue;
+                };
                 if !dates.contains(self.date) {
                     continue;
                 }
@@ -580,7 +716,10 @@ impl Ctx<'_> {
         }
         match collection {
             Collection::Constant { set, .. } => {
-                let Some(version) = self.engine.program.set(*set).and_then(|s| s.at(self.date)) else { return Truth::Unknown };
+                let Some(version) = self.engine.program.set(*set).and_then(|s| s.at(self.date))
+                else {
+                    return Truth::Unknown;
+                };
                 match mode {
                     Membership::Equal => version.contains(element),
                     Membership::Within => version.within(element),
@@ -597,7 +736,9 @@ impl Ctx<'_> {
                 for item in &items {
                     let truth = match (mode, element, item) {
                         (_, _, Value::Missing) => Truth::Unknown,
-                        (Membership::Within, Value::Eccn(eccn), Value::Eccn(scope)) => eccn.within(scope),
+                        (Membership::Within, Value::Eccn(eccn), Value::Eccn(scope)) => {
+                            eccn.within(scope)
+                        }
                         (Membership::Within, _, _) => Truth::False,
                         (Membership::Equal, a, b) => Truth::from_bool(a == b),
                     };
@@ -614,22 +755,43 @@ impl Ctx<'_> {
     /// Screens a party against a screening table once per transaction; `None` when the party
     /// has no name to screen.
     fn screen(&mut self, party: &Value, shape: &MatchShape) -> Option<Arc<[Match]>> {
-        let Value::List(fields) = party else { return None };
+        let Value::List(fields) = party else {
+            return None;
+        };
         let key = Arc::as_ptr(fields) as *const () as usize;
-        if let Some((_, _, hits, _)) = self.screened.iter().find(|(table, address, _, _)| *table == shape.table && *address == key) {
+        if let Some((_, _, hits, _)) = self
+            .screened
+            .iter()
+            .find(|(table, address, _, _)| *table == shape.table && *address == key)
+        {
             return Some(hits.clone());
         }
-        let Some(Value::String(name)) = fields.get(usize::from(shape.party_name)) else { return None };
-        let aliases: Vec<Arc<str>> = shape.party_aliases.and_then(|a| fields.get(usize::from(a))).map_or_else(Vec::new, |v| match v {
-            Value::List(items) => items.iter().filter_map(|i| if let Value::String(s) = i { Some(s.clone()) } else { None }).collect(),
-            _ => Vec::new(),
-        });
+        let Some(Value::String(name)) = fields.get(usize::from(shape.party_name)) else {
+            return None;
+        };
+        let aliases: Vec<Arc<str>> = shape
+            .party_aliases
+            .and_then(|a| fields.get(usize::from(a)))
+            .map_or_else(Vec::new, |v| match v {
+                Value::List(items) => items
+                    .iter()
+                    .filter_map(|i| {
+                        if let Value::String(s) = i {
+                            Some(s.clone())
+                        } else {
+                            None
+                        }
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            });
         let alias_refs: Vec<&str> = aliases.iter().map(|a| &**a).collect();
         let index = self.engine.screening.get(shape.table.index())?.as_ref()?;
         let mut out = Vec::new();
         index.screen(name, &alias_refs, &mut out);
         let hits: Arc<[Match]> = Arc::from(out);
-        self.screened.push((shape.table, key, hits.clone(), name.clone()));
+        self.screened
+            .push((shape.table, key, hits.clone(), name.clone()));
         Some(hits)
     }
 
@@ -639,9 +801,22 @@ impl Ctx<'_> {
         for (table, _, hits, party) in &self.screened {
             let rows = self.engine.table_rows.get(table.index());
             for hit in hits.iter() {
-                let in_force = rows.and_then(|r| r.get(hit.entry)).is_some_and(|(dates, _)| dates.contains(self.date));
-                if in_force && !out.iter().any(|m| m.table == *table && m.row == hit.entry && m.party == *party) {
-                    out.push(PartyMatch { table: *table, row: hit.entry, party: party.clone(), listed_name: hit.listed_name, query: hit.query, score: hit.score });
+                let in_force = rows
+                    .and_then(|r| r.get(hit.entry))
+                    .is_some_and(|(dates, _)| dates.contains(self.date));
+                if in_force
+                    && !out
+                        .iter()
+                        .any(|m| m.table == *table && m.row == hit.entry && m.party == *party)
+                {
+                    out.push(PartyMatch {
+                        table: *table,
+                        row: hit.entry,
+                        party: party.clone(),
+                        listed_name: hit.listed_name,
+                        query: hit.query,
+                        score: hit.score,
+                    });
                 }
             }
         }
@@ -651,7 +826,10 @@ impl Ctx<'_> {
     /// A value as quoted in a sentence: strings and codes without quotes, enum values by name.
     fn plain(&self, value: &Value, expr: ExprId) -> String {
         let program = self.program();
-        let ty = program.expr(expr).map(|e| e.ty.clone()).unwrap_or(crate::semantic::ir::Type::Error);
+        let ty = program
+            .expr(expr)
+            .map(|e| e.ty.clone())
+            .unwrap_or(crate::semantic::ir::Type::Error);
         plain_value(program, value, &ty)
     }
 }
@@ -663,8 +841,14 @@ pub fn plain_value(program: &Program, value: &Value, ty: &crate::semantic::ir::T
         Value::Country(c) => c.to_string(),
         Value::Eccn(e) => e.to_string(),
         Value::List(items) => {
-            let element = ty.element().cloned().unwrap_or(crate::semantic::ir::Type::Error);
-            let shown: Vec<String> = items.iter().map(|v| plain_value(program, v, &element)).collect();
+            let element = ty
+                .element()
+                .cloned()
+                .unwrap_or(crate::semantic::ir::Type::Error);
+            let shown: Vec<String> = items
+                .iter()
+                .map(|v| plain_value(program, v, &element))
+                .collect();
             shown.join(", ")
         }
         other => program.display_value(other, ty),
@@ -780,8 +964,12 @@ fn combine(mode: Option<CombineMode>, contributions: &[Contribution]) -> Value {
             values.dedup();
             Value::List(Arc::from(values))
         }
-        Some(CombineMode::Any) => Value::Bool(contributions.iter().any(|c| c.value == Value::Bool(true))),
-        Some(CombineMode::All) => Value::Bool(contributions.iter().all(|c| c.value == Value::Bool(true))),
+        Some(CombineMode::Any) => {
+            Value::Bool(contributions.iter().any(|c| c.value == Value::Bool(true)))
+        }
+        Some(CombineMode::All) => {
+            Value::Bool(contributions.iter().all(|c| c.value == Value::Bool(true)))
+        }
         Some(CombineMode::Priority) => {
             let mut best: Option<&Contribution> = None;
             for c in contributions {
@@ -791,32 +979,64 @@ fn combine(mode: Option<CombineMode>, contributions: &[Contribution]) -> Value {
             }
             best.map_or(Value::Missing, |c| c.value.clone())
         }
-        Some(CombineMode::MostRestrictive) => contributions.iter().map(|c| c.value.clone()).max().unwrap_or(Value::Missing),
-        None => contributions.first().map_or(Value::Missing, |c| c.value.clone()),
+        Some(CombineMode::MostRestrictive) => contributions
+            .iter()
+            .map(|c| c.value.clone())
+            .max()
+            .unwrap_or(Value::Missing),
+        None => contributions
+            .first()
+            .map_or(Value::Missing, |c| c.value.clone()),
     }
 }
 
 fn strings(value: &Value) -> Vec<String> {
     match value {
-        Value::List(items) => items.iter().filter_map(|v| if let Value::String(s) = v { Some(s.to_string()) } else { None }).collect(),
+        Value::List(items) => items
+            .iter()
+            .filter_map(|v| {
+                if let Value::String(s) = v {
+                    Some(s.to_string())
+                } else {
+                    None
+                }
+            })
+            .collect(),
         _ => Vec::new(),
     }
 }
 
 /// Finds `party matches SLOT` among the top-level conjuncts of a quantifier's body.
-fn screen_hint(program: &Program, body: ExprId, slot: crate::semantic::ir::Slot) -> Option<ScreenHint> {
+fn screen_hint(
+    program: &Program,
+    body: ExprId,
+    slot: crate::semantic::ir::Slot,
+) -> Option<ScreenHint> {
     let expr = program.expr(body)?;
     let conjuncts: Vec<ExprId> = match &expr.kind {
         ExprKind::And(items) => items.to_vec(),
         _ => vec![body],
     };
-    conjuncts.into_iter().find_map(|id| match &program.expr(id)?.kind {
-        ExprKind::Matches { party, entry, shape } => match &program.expr(*entry)?.kind {
-            ExprKind::Path(path) if path.fields.is_empty() && path.root == PathRoot::Slot(slot) => Some(ScreenHint { party: *party, shape: *shape }),
+    conjuncts
+        .into_iter()
+        .find_map(|id| match &program.expr(id)?.kind {
+            ExprKind::Matches {
+                party,
+                entry,
+                shape,
+            } => match &program.expr(*entry)?.kind {
+                ExprKind::Path(path)
+                    if path.fields.is_empty() && path.root == PathRoot::Slot(slot) =>
+                {
+                    Some(ScreenHint {
+                        party: *party,
+                        shape: *shape,
+                    })
+                }
+                _ => None,
+            },
             _ => None,
-        },
-        _ => None,
-    })
+        })
 }
 
 /// The order in which rules run and decisions are finished: a rule after the decisions it
@@ -824,10 +1044,16 @@ fn screen_hint(program: &Program, body: ExprId, slot: crate::semantic::ir::Slot)
 /// it. Computed once per program.
 pub fn evaluation_order(program: &Program) -> Result<Vec<Step>, OrderCycle> {
     let mut graph: DiGraph<Step, ()> = DiGraph::new();
-    let rules: Vec<NodeIndex> = (0..program.rules.len()).map(|i| graph.add_node(Step::Rule(RuleId::from_index(i)))).collect();
-    let decisions: Vec<NodeIndex> = (0..program.decisions.len()).map(|i| graph.add_node(Step::Decision(DecisionId::from_index(i)))).collect();
+    let rules: Vec<NodeIndex> = (0..program.rules.len())
+        .map(|i| graph.add_node(Step::Rule(RuleId::from_index(i))))
+        .collect();
+    let decisions: Vec<NodeIndex> = (0..program.decisions.len())
+        .map(|i| graph.add_node(Step::Decision(DecisionId::from_index(i))))
+        .collect();
     for (index, rule) in program.rules.iter().enumerate() {
-        let Some(&node) = rules.get(index) else { continue };
+        let Some(&node) = rules.get(index) else {
+            continue;
+        };
         for outcome in &rule.outcomes {
             if let Some(&decision) = decisions.get(outcome.decision.index()) {
                 graph.update_edge(node, decision, ());
@@ -838,7 +1064,12 @@ pub fn evaluation_order(program: &Program) -> Result<Vec<Step>, OrderCycle> {
                 graph.update_edge(by, node, ());
             }
         }
-        let mut roots: Vec<ExprId> = rule.when.into_iter().chain(rule.unless).chain(rule.outcomes.iter().map(|o| o.value)).collect();
+        let mut roots: Vec<ExprId> = rule
+            .when
+            .into_iter()
+            .chain(rule.unless)
+            .chain(rule.outcomes.iter().map(|o| o.value))
+            .collect();
         if let Some(template) = &rule.because {
             roots.extend(template.parts.iter().filter_map(|p| match p {
                 crate::semantic::ir::TemplatePart::Value(id) => Some(*id),
@@ -846,7 +1077,9 @@ pub fn evaluation_order(program: &Program) -> Result<Vec<Step>, OrderCycle> {
             }));
         }
         while let Some(id) = roots.pop() {
-            let Some(expr) = program.expr(id) else { continue };
+            let Some(expr) = program.expr(id) else {
+                continue;
+            };
             if let ExprKind::Decision(decision) = expr.kind {
                 if let Some(&d) = decisions.get(decision.index()) {
                     graph.update_edge(d, node, ());
@@ -856,11 +1089,18 @@ pub fn evaluation_order(program: &Program) -> Result<Vec<Step>, OrderCycle> {
         }
     }
     match petgraph::algo::toposort(&graph, None) {
-        Ok(order) => Ok(order.into_iter().filter_map(|n| graph.node_weight(n).copied()).collect()),
+        Ok(order) => Ok(order
+            .into_iter()
+            .filter_map(|n| graph.node_weight(n).copied())
+            .collect()),
         Err(cycle) => {
             let name = match graph.node_weight(cycle.node_id()) {
-                Some(Step::Rule(r)) => program.rule(*r).map_or_else(String::new, |r| r.name.to_string()),
-                Some(Step::Decision(d)) => program.decision(*d).map_or_else(String::new, |d| d.name.to_string()),
+                Some(Step::Rule(r)) => program
+                    .rule(*r)
+                    .map_or_else(String::new, |r| r.name.to_string()),
+                Some(Step::Decision(d)) => program
+                    .decision(*d)
+                    .map_or_else(String::new, |d| d.name.to_string()),
                 None => String::new(),
             };
             Err(OrderCycle(vec![name]))

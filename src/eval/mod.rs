@@ -11,4 +11,5 @@ mod walk;
 pub use engine::{Engine, Outcome, RuleResult, RunConfig};
 pub use transaction::{validate, InputError};
 mod record;
-pub use record::{to_json, DecisionRecord, Evaluator, EvaluatorError};
+pub use record::{location, to_json, DecisionRecord, Evaluator, EvaluatorError};
+pub mod testing;

@@ -115,9 +115,21 @@ impl Evaluator {
         let schema = program.schema.ok_or(EvaluatorError::NoSchema)?;
         let record = program.record(schema).ok_or(EvaluatorError::NoSchema)?;
         let id_field = record.field_index("id").map(usize::from);
-        let date_field = record.field_index("date").map(usize::from).filter(|&i| record.fields.get(i).is_some_and(|f| f.ty == Type::Date));
+        let date_field = record
+            .field_index("date")
+            .map(usize::from)
+            .filter(|&i| record.fields.get(i).is_some_and(|f| f.ty == Type::Date));
         let engine = Engine::new(program).map_err(|cycle| EvaluatorError::Cycle(cycle.0))?;
-        Ok(Evaluator { engine, schema, id_field, date_field, info: EngineInfo { version: env!("CARGO_PKG_VERSION"), library: library_hash } })
+        Ok(Evaluator {
+            engine,
+            schema,
+            id_field,
+            date_field,
+            info: EngineInfo {
+                version: env!("CARGO_PKG_VERSION"),
+                library: library_hash,
+            },
+        })
     }
 
     /// The engine.
@@ -127,19 +139,46 @@ impl Evaluator {
 
     /// A record for an input that could not be read at all.
     pub fn rejected(&self, id: Json, errors: Vec<InputError>) -> DecisionRecord {
-        DecisionRecord { id, date: None, decisions: None, matches: Vec::new(), fired: Vec::new(), obligations: Vec::new(), overridden: Vec::new(), indeterminate: Vec::new(), errors, engine: self.info.clone() }
+        DecisionRecord {
+            id,
+            date: None,
+            decisions: None,
+            matches: Vec::new(),
+            fired: Vec::new(),
+            obligations: Vec::new(),
+            overridden: Vec::new(),
+            indeterminate: Vec::new(),
+            errors,
+            engine: self.info.clone(),
+        }
     }
 
     /// Parses one JSON text and evaluates it.
-    pub fn evaluate_text(&self, text: &[u8], as_of: Option<Date>, config: RunConfig) -> (DecisionRecord, Option<Outcome>) {
+    pub fn evaluate_text(
+        &self,
+        text: &[u8],
+        as_of: Option<Date>,
+        config: RunConfig,
+    ) -> (DecisionRecord, Option<Outcome>) {
         match serde_json::from_slice::<Json>(text) {
             Ok(json) => self.evaluate_json(&json, as_of, config),
-            Err(error) => (self.rejected(Json::Null, vec![InputError::new("", format!("not valid JSON: {error}"))]), None),
+            Err(error) => (
+                self.rejected(
+                    Json::Null,
+                    vec![InputError::new("", format!("not valid JSON: {error}"))],
+                ),
+                None,
+            ),
         }
     }
 
     /// Validates a transaction and evaluates it. The outcome is returned too, for explanations.
-    pub fn evaluate_json(&self, json: &Json, as_of: Option<Date>, config: RunConfig) -> (DecisionRecord, Option<Outcome>) {
+    pub fn evaluate_json(
+        &self,
+        json: &Json,
+        as_of: Option<Date>,
+        config: RunConfig,
+    ) -> (DecisionRecord, Option<Outcome>) {
         let program = self.engine.program();
         let id = json.get("id").cloned().unwrap_or(Json::Null);
         let transaction = match validate(program, self.schema, json) {
@@ -175,27 +214,44 @@ impl Evaluator {
             let value = outcome.decisions.get(index).unwrap_or(&Value::Missing);
             if &*decision.name == "obligations" {
                 if let Value::List(items) = value {
-                    obligations = items.iter().filter_map(|v| if let Value::String(s) = v { Some(s.to_string()) } else { None }).collect();
+                    obligations = items
+                        .iter()
+                        .filter_map(|v| {
+                            if let Value::String(s) = v {
+                                Some(s.to_string())
+                            } else {
+                                None
+                            }
+                        })
+                        .collect();
                 }
                 continue;
             }
-            decisions.insert(decision.name.to_string(), to_json(program, value, &decision.value_type));
+            decisions.insert(
+                decision.name.to_string(),
+                to_json(program, value, &decision.value_type),
+            );
         }
         let mut fired = Vec::new();
         let mut overridden = Vec::new();
         let mut indeterminate = Vec::new();
         for (index, result) in outcome.rules.iter().enumerate() {
-            let Some(rule) = program.rules.get(index) else { continue };
+            let Some(rule) = program.rules.get(index) else {
+                continue;
+            };
             let at = location(program, rule.location);
             match result {
                 RuleResult::Fired(f) => {
                     let mut sets = Map::new();
                     for (decision, op, value) in &f.sets {
-                        let Some(d) = program.decision(*decision) else { continue };
+                        let Some(d) = program.decision(*decision) else {
+                            continue;
+                        };
                         let json = match op {
                             OutcomeOp::Set => to_json(program, value, &d.value_type),
                             OutcomeOp::Include => {
-                                let element = d.value_type.element().cloned().unwrap_or(Type::Error);
+                                let element =
+                                    d.value_type.element().cloned().unwrap_or(Type::Error);
                                 let item = to_json(program, value, &element);
                                 match sets.get_mut(&*d.name) {
                                     Some(Json::Array(items)) => {
@@ -208,18 +264,44 @@ impl Evaluator {
                         };
                         sets.insert(d.name.to_string(), json);
                     }
-                    fired.push(FiredRecord { rule: rule.name.to_string(), cite: rule.cite.as_ref().map(|c| c.to_string()), sets, because: f.because.clone(), at });
+                    fired.push(FiredRecord {
+                        rule: rule.name.to_string(),
+                        cite: rule.cite.as_ref().map(|c| c.to_string()),
+                        sets,
+                        because: f.because.clone(),
+                        at,
+                    });
                 }
                 RuleResult::Overridden { by } => {
-                    let by = program.rule(*by).map_or_else(String::new, |r| r.name.to_string());
-                    overridden.push(OverriddenRecord { rule: rule.name.to_string(), by, at });
+                    let by = program
+                        .rule(*by)
+                        .map_or_else(String::new, |r| r.name.to_string());
+                    overridden.push(OverriddenRecord {
+                        rule: rule.name.to_string(),
+                        by,
+                        at,
+                    });
                 }
                 RuleResult::Uncertain { missing } => {
-                    let mut decisions: Vec<String> = rule.outcomes.iter().filter_map(|o| program.decision(o.decision).map(|d| d.name.to_string())).collect();
+                    let mut decisions: Vec<String> = rule
+                        .outcomes
+                        .iter()
+                        .filter_map(|o| program.decision(o.decision).map(|d| d.name.to_string()))
+                        .collect();
                     decisions.dedup();
-                    let mut missing: Vec<String> = missing.iter().filter_map(|e| program.expr(*e)).map(|e| describe_missing(program, e)).collect();
+                    let mut missing: Vec<String> = missing
+                        .iter()
+                        .filter_map(|e| program.expr(*e))
+                        .map(|e| describe_missing(program, e))
+                        .collect();
                     missing.dedup();
-                    indeterminate.push(IndeterminateRecord { rule: rule.name.to_string(), cite: rule.cite.as_ref().map(|c| c.to_string()), decisions, missing, at });
+                    indeterminate.push(IndeterminateRecord {
+                        rule: rule.name.to_string(),
+                        cite: rule.cite.as_ref().map(|c| c.to_string()),
+                        decisions,
+                        missing,
+                        at,
+                    });
                 }
                 RuleResult::NotInForce | RuleResult::NotFired { .. } => {}
             }
@@ -230,7 +312,11 @@ impl Evaluator {
             .filter_map(|m| {
                 let table = program.table(m.table)?;
                 let row = table.rows.get(m.row)?;
-                let column = |name: &str| table.column_index(name).and_then(|c| row.cells.get(usize::from(c)));
+                let column = |name: &str| {
+                    table
+                        .column_index(name)
+                        .and_then(|c| row.cells.get(usize::from(c)))
+                };
                 let listed = match column("name") {
                     Some(Value::String(s)) => s.to_string(),
                     _ => String::new(),
@@ -244,24 +330,54 @@ impl Evaluator {
                 };
                 let list = match column("source") {
                     Some(Value::String(s)) if !s.is_empty() => s.to_string(),
-                    _ => table.title.as_deref().unwrap_or(&table.qualified_name).to_string(),
+                    _ => table
+                        .title
+                        .as_deref()
+                        .unwrap_or(&table.qualified_name)
+                        .to_string(),
                 };
-                Some(MatchRecord { party: m.party.to_string(), list, listed_name: listed, alias: alias_at(m.listed_name), party_alias: None, score: (m.score * 1000.0).round() / 1000.0 })
+                Some(MatchRecord {
+                    party: m.party.to_string(),
+                    list,
+                    listed_name: listed,
+                    alias: alias_at(m.listed_name),
+                    party_alias: None,
+                    score: (m.score * 1000.0).round() / 1000.0,
+                })
             })
             .collect();
-        DecisionRecord { id, date: Some(date.to_string()), decisions: Some(decisions), matches, fired, obligations, overridden, indeterminate, errors: Vec::new(), engine: self.info.clone() }
+        DecisionRecord {
+            id,
+            date: Some(date.to_string()),
+            decisions: Some(decisions),
+            matches,
+            fired,
+            obligations,
+            overridden,
+            indeterminate,
+            errors: Vec::new(),
+            engine: self.info.clone(),
+        }
     }
 }
 
 /// `file:line` of a location.
 pub fn location(program: &Program, location: crate::semantic::ir::Location) -> String {
-    program.file(location.file).map_or_else(String::new, |f| f.location(location.span))
+    program
+        .file(location.file)
+        .map_or_else(String::new, |f| f.location(location.span))
 }
 
 fn describe_missing(program: &Program, expr: &crate::semantic::ir::Expr) -> String {
-    let text = program.source_text(expr.location).split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = program
+        .source_text(expr.location)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     match expr.kind {
-        crate::semantic::ir::ExprKind::Within { .. } => format!("`{text}`: the ECCN is given without the paragraph this rule needs"),
+        crate::semantic::ir::ExprKind::Within { .. } => {
+            format!("`{text}`: the ECCN is given without the paragraph this rule needs")
+        }
         _ => format!("`{text}` is not given"),
     }
 }
@@ -272,18 +388,29 @@ pub fn to_json(program: &Program, value: &Value, ty: &Type) -> Json {
         Value::Missing => Json::Null,
         Value::Bool(b) => Json::Bool(*b),
         Value::Integer(n) => Json::from(*n),
-        Value::Decimal(d) => d.to_string().parse::<serde_json::Number>().map_or_else(|_| Json::String(d.to_string()), Json::Number),
+        Value::Decimal(d) => d
+            .to_string()
+            .parse::<serde_json::Number>()
+            .map_or_else(|_| Json::String(d.to_string()), Json::Number),
         Value::String(s) => Json::String(s.to_string()),
         Value::Date(d) => Json::String(d.to_string()),
         Value::Country(c) => Json::String(c.to_string()),
         Value::Eccn(e) => Json::String(e.to_string()),
         Value::Enum(index) => match ty {
-            Type::Enum(id) => program.enumeration(*id).and_then(|e| e.value_name(*index)).map_or(Json::Null, |n| Json::String(n.to_string())),
+            Type::Enum(id) => program
+                .enumeration(*id)
+                .and_then(|e| e.value_name(*index))
+                .map_or(Json::Null, |n| Json::String(n.to_string())),
             _ => Json::from(*index),
         },
         Value::List(items) => {
             let element = ty.element().cloned().unwrap_or(Type::Error);
-            Json::Array(items.iter().map(|v| to_json(program, v, &element)).collect())
+            Json::Array(
+                items
+                    .iter()
+                    .map(|v| to_json(program, v, &element))
+                    .collect(),
+            )
         }
     }
 }

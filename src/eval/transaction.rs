@@ -25,14 +25,25 @@ pub struct InputError {
 
 impl InputError {
     pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
-        InputError { pointer: pointer.into(), message: message.into() }
+        InputError {
+            pointer: pointer.into(),
+            message: message.into(),
+        }
     }
 }
 
 /// Validates `json` as a record of type `record`. Returns the converted value, or every
 /// problem found.
-pub fn validate(program: &Program, record: RecordId, json: &Json) -> Result<Value, Vec<InputError>> {
-    let mut validator = Validator { program, errors: Vec::new(), pointer: String::new() };
+pub fn validate(
+    program: &Program,
+    record: RecordId,
+    json: &Json,
+) -> Result<Value, Vec<InputError>> {
+    let mut validator = Validator {
+        program,
+        errors: Vec::new(),
+        pointer: String::new(),
+    };
     let value = validator.record(record, json);
     if validator.errors.is_empty() {
         Ok(value)
@@ -55,7 +66,8 @@ const MAX_ERRORS: usize = 20;
 impl Validator<'_> {
     fn error(&mut self, message: impl Into<String>) {
         if self.errors.len() < MAX_ERRORS {
-            self.errors.push(InputError::new(self.pointer.clone(), message));
+            self.errors
+                .push(InputError::new(self.pointer.clone(), message));
         }
     }
 
@@ -81,20 +93,38 @@ impl Validator<'_> {
             return Value::Missing;
         };
         let Json::Object(object) = json else {
-            self.error(format!("expected an object (a {}), found {}", record.name, describe(json)));
+            self.error(format!(
+                "expected an object (a {}), found {}",
+                record.name,
+                describe(json)
+            ));
             return Value::Missing;
         };
         let mut fields = Vec::with_capacity(record.fields.len());
         for field in &record.fields {
             let value = match object.get(&*field.name) {
-                None | Some(Json::Null) if field.default.is_some() => field.default.clone().unwrap_or(Value::Missing),
+                None | Some(Json::Null) if field.default.is_some() => {
+                    field.default.clone().unwrap_or(Value::Missing)
+                }
                 None | Some(Json::Null) if field.optional => Value::Missing,
                 None => {
-                    self.with_segment(&field.name, |v| v.error(format!("`{}` is required: expected {}", field.name, v.program.type_name(&field.ty))));
+                    self.with_segment(&field.name, |v| {
+                        v.error(format!(
+                            "`{}` is required: expected {}",
+                            field.name,
+                            v.program.type_name(&field.ty)
+                        ))
+                    });
                     Value::Missing
                 }
                 Some(Json::Null) => {
-                    self.with_segment(&field.name, |v| v.error(format!("`{}` is required and cannot be null: expected {}", field.name, v.program.type_name(&field.ty))));
+                    self.with_segment(&field.name, |v| {
+                        v.error(format!(
+                            "`{}` is required and cannot be null: expected {}",
+                            field.name,
+                            v.program.type_name(&field.ty)
+                        ))
+                    });
                     Value::Missing
                 }
                 Some(json) => {
@@ -108,9 +138,17 @@ impl Validator<'_> {
         // otherwise be ignored, and its information silently lost.
         for key in object.keys() {
             if record.field_index(key).is_none() {
-                let suggestion = suggest::closest(key, record.fields.iter().map(|f| &*f.name)).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                let suggestion = suggest::closest(key, record.fields.iter().map(|f| &*f.name))
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
                 let known: Vec<&str> = record.fields.iter().map(|f| &*f.name).collect();
-                self.with_segment(key, |v| v.error(format!("unknown field `{key}` in {}{suggestion} (known fields: {})", record.name, known.join(", "))));
+                self.with_segment(key, |v| {
+                    v.error(format!(
+                        "unknown field `{key}` in {}{suggestion} (known fields: {})",
+                        record.name,
+                        known.join(", ")
+                    ))
+                });
             }
         }
         Value::List(Arc::from(fields))
@@ -141,7 +179,9 @@ impl Validator<'_> {
                 Json::String(s) => match Date::parse(s) {
                     Some(d) => Value::Date(d),
                     None => {
-                        self.error(format!("`{s}` is not a date: expected YYYY-MM-DD, such as \"2024-05-01\""));
+                        self.error(format!(
+                            "`{s}` is not a date: expected YYYY-MM-DD, such as \"2024-05-01\""
+                        ));
                         Value::Missing
                     }
                 },
@@ -151,8 +191,15 @@ impl Validator<'_> {
                 Json::String(s) => match Country::parse(s) {
                     Some(c) => Value::Country(c),
                     None => {
-                        let hint = if s.len() == 2 && Country::parse(&s.to_ascii_uppercase()).is_some() { format!("; write it in capitals: \"{}\"", s.to_ascii_uppercase()) } else { String::new() };
-                        self.error(format!("`{s}` is not an ISO 3166-1 alpha-2 country code{hint}"));
+                        let hint =
+                            if s.len() == 2 && Country::parse(&s.to_ascii_uppercase()).is_some() {
+                                format!("; write it in capitals: \"{}\"", s.to_ascii_uppercase())
+                            } else {
+                                String::new()
+                            };
+                        self.error(format!(
+                            "`{s}` is not an ISO 3166-1 alpha-2 country code{hint}"
+                        ));
                         Value::Missing
                     }
                 },
@@ -177,9 +224,16 @@ impl Validator<'_> {
                     Json::String(s) => match enumeration.value_index(s) {
                         Some(index) => Value::Enum(index),
                         None => {
-                            let names: Vec<&str> = enumeration.values.iter().map(|v| &*v.name).collect();
-                            let suggestion = suggest::closest(s, names.iter().copied()).map(|n| format!("did you mean `{n}`? ")).unwrap_or_default();
-                            self.error(format!("`{s}` is not a {}: {suggestion}expected one of {}", enumeration.name, names.join(", ")));
+                            let names: Vec<&str> =
+                                enumeration.values.iter().map(|v| &*v.name).collect();
+                            let suggestion = suggest::closest(s, names.iter().copied())
+                                .map(|n| format!("did you mean `{n}`? "))
+                                .unwrap_or_default();
+                            self.error(format!(
+                                "`{s}` is not a {}: {suggestion}expected one of {}",
+                                enumeration.name,
+                                names.join(", ")
+                            ));
                             Value::Missing
                         }
                     },
@@ -192,16 +246,23 @@ impl Validator<'_> {
             Type::Record(id) => self.record(*id, json),
             Type::List(element) | Type::Set(element) => {
                 let Json::Array(items) = json else {
-                    return self.expected(&format!("an array ({})", self.program.type_name(ty)), json);
+                    return self
+                        .expected(&format!("an array ({})", self.program.type_name(ty)), json);
                 };
                 if let Some(min) = min_len {
                     if items.len() < min as usize {
-                        self.error(format!("expected at least {min} element{}, found {}", if min == 1 { "" } else { "s" }, items.len()));
+                        self.error(format!(
+                            "expected at least {min} element{}, found {}",
+                            if min == 1 { "" } else { "s" },
+                            items.len()
+                        ));
                     }
                 }
                 let mut values = Vec::with_capacity(items.len());
                 for (index, item) in items.iter().enumerate() {
-                    values.push(self.with_segment(&index.to_string(), |v| v.value(element, item, None)));
+                    values.push(
+                        self.with_segment(&index.to_string(), |v| v.value(element, item, None)),
+                    );
                 }
                 if matches!(ty, Type::Set(_)) {
                     // A set is kept sorted and without repeats, so equal sets are equal values

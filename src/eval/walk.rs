@@ -5,7 +5,11 @@ use crate::semantic::ir::{Collection, ExprId, ExprKind, TemplatePartExpr};
 /// The direct operands of an expression, in evaluation order.
 pub fn children(kind: &ExprKind) -> Vec<ExprId> {
     match kind {
-        ExprKind::Const(_) | ExprKind::Path(_) | ExprKind::Decision(_) | ExprKind::Table(_) | ExprKind::Column { .. } => Vec::new(),
+        ExprKind::Const(_)
+        | ExprKind::Path(_)
+        | ExprKind::Decision(_)
+        | ExprKind::Table(_)
+        | ExprKind::Column { .. } => Vec::new(),
         ExprKind::List(items) | ExprKind::And(items) | ExprKind::Or(items) => items.to_vec(),
         ExprKind::Call { args, .. } => args.to_vec(),
         ExprKind::Format(parts) => parts
@@ -16,12 +20,20 @@ pub fn children(kind: &ExprKind) -> Vec<ExprId> {
             })
             .collect(),
         ExprKind::Not(inner) => vec![*inner],
-        ExprKind::Arithmetic { lhs, rhs, .. } | ExprKind::Compare { lhs, rhs, .. } => vec![*lhs, *rhs],
-        ExprKind::In { element, collection, .. } => with_collection(*element, collection),
+        ExprKind::Arithmetic { lhs, rhs, .. } | ExprKind::Compare { lhs, rhs, .. } => {
+            vec![*lhs, *rhs]
+        }
+        ExprKind::In {
+            element,
+            collection,
+            ..
+        } => with_collection(*element, collection),
         ExprKind::Within { eccn, scope, .. } => with_collection(*eccn, scope),
         ExprKind::Matches { party, entry, .. } => vec![*party, *entry],
         ExprKind::Presence { value, .. } => vec![*value],
-        ExprKind::Quantifier { collection, body, .. } => vec![*collection, *body],
+        ExprKind::Quantifier {
+            collection, body, ..
+        } => vec![*collection, *body],
     }
 }
 

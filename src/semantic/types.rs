@@ -100,7 +100,15 @@ impl<'a> Context<'a> {
                 let resolved = self.resolve_type(file, &field.ty);
                 let what = format!("the default of the field `{}`", field.name.node);
                 let default = field.default.as_ref().and_then(|e| {
-                    self.const_value(file, e, &resolved.ty, ConstantContext { mismatch: Code::E0212, what: &what })
+                    self.const_value(
+                        file,
+                        e,
+                        &resolved.ty,
+                        ConstantContext {
+                            mismatch: Code::E0212,
+                            what: &what,
+                        },
+                    )
                 });
                 fields.push(Field {
                     name: Arc::from(field.name.node.as_str()),
@@ -164,7 +172,11 @@ impl<'a> Context<'a> {
 
     /// The enumeration of a decision declared with `values`.
     fn decision_values_enum(&self, id: DecisionId) -> Option<EnumId> {
-        self.program.enums.iter().position(|e| e.origin == EnumOrigin::DecisionValues(id)).map(EnumId::from_index)
+        self.program
+            .enums
+            .iter()
+            .position(|e| e.origin == EnumOrigin::DecisionValues(id))
+            .map(EnumId::from_index)
     }
 
     fn resolve_decision_type(&mut self, id: DecisionId, decl: &ast::DecisionDecl) {
@@ -349,9 +361,9 @@ impl<'a> Context<'a> {
         match self.lookup(file, &name.node) {
             Lookup::Found(Decl::Enum(id)) => Type::Enum(id),
             Lookup::Found(Decl::Record(id)) => Type::Record(id),
-            Lookup::Found(Decl::Decision(id)) if self.decision_values_enum(id).is_some() => {
-                self.decision_values_enum(id).map_or(Type::Error, Type::Enum)
-            }
+            Lookup::Found(Decl::Decision(id)) if self.decision_values_enum(id).is_some() => self
+                .decision_values_enum(id)
+                .map_or(Type::Error, Type::Enum),
             Lookup::Found(decl @ (Decl::Schema(_) | Decl::Decision(_) | Decl::Table(_))) => {
                 let description = self.decl_description(decl);
                 self.report(

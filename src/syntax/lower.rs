@@ -361,7 +361,9 @@ impl<'a> Lower<'a> {
                     let mut doc = None;
                     for d in field {
                         if d.as_rule() == Rule::default_clause {
-                            if let Some(value) = d.into_inner().find(|p| p.as_rule() == Rule::outcome_value) {
+                            if let Some(value) =
+                                d.into_inner().find(|p| p.as_rule() == Rule::outcome_value)
+                            {
                                 default = self.outcome_value(value);
                             }
                             continue;
