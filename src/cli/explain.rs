@@ -215,7 +215,7 @@ fn snippet(
         ),
         message,
         help,
-        source: NamedSource::new(file.name.to_string(), Text(file.clone())),
+        source: NamedSource::new(&file.name, Text(file.clone())),
         labels: labels
             .into_iter()
             .map(|(location, text)| LabeledSpan::new_with_span(Some(text), location.span))

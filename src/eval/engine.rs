@@ -35,6 +35,85 @@ struct ScreenHint {
     shape: MatchShape,
 }
 
+/// A hint for a quantifier over a table whose condition requires a column to equal, or an ECCN
+/// to lie within, a value that does not depend on the row: only the rows an index returns can
+/// make that conjunct anything but false, so only those are visited.
+#[derive(Clone, Copy, Debug)]
+enum LookupHint {
+    /// `row.column is KEY` (or `=`).
+    Equal { column: u16, key: ExprId },
+    /// `ECCN within row.column`.
+    Within { column: u16, eccn: ExprId },
+}
+
+/// How a quantifier over a table chooses the rows it visits.
+#[derive(Clone, Debug)]
+enum Narrowing {
+    /// Every row in force.
+    None,
+    /// Only the rows the party matches.
+    Screen(ScreenHint),
+    /// Only the rows every indexed conjunct allows: (index into `Engine::indexes`, conjunct).
+    Lookup(Box<[(usize, LookupHint)]>),
+}
+
+/// A fast hash for small keys (countries, enum values, ECCNs), in the manner of the Fx hash
+/// used in compilers: not resistant to chosen collisions, which is fine for keys that come from
+/// the policy library's own tables.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            for (target, byte) in word.iter_mut().zip(chunk) {
+                *target = *byte;
+            }
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(n)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u16(&mut self, n: u16) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(n)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(n)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
+
+/// An index over one column of one table.
+#[derive(Debug, Default)]
+struct ColumnIndex {
+    /// Rows by the cell's value.
+    exact: HashMap<Value, Vec<usize>, FxBuild>,
+    /// For ECCN cells: rows by every proper truncation of the cell (its ancestors), so an ECCN
+    /// given at less detail finds the rows it might lie within.
+    ancestors: HashMap<crate::semantic::ir::Eccn, Vec<usize>, FxBuild>,
+    /// Rows whose cell is missing: the conjunct is unknown for them, never false.
+    missing: Vec<usize>,
+}
+
 /// The compiled program, ready to evaluate transactions. Shared by all threads.
 pub struct Engine {
     pub(crate) program: Arc<Program>,
@@ -43,7 +122,10 @@ pub struct Engine {
     table_rows: Vec<Vec<(DateRange, Value)>>,
     /// Per table: the screening index of a screening table.
     screening: Vec<Option<ScreeningIndex>>,
-    hints: HashMap<ExprId, ScreenHint>,
+    /// Per expression (dense, by [`ExprId`]): how a quantifier over a table narrows its rows.
+    narrowing: Vec<Narrowing>,
+    /// The column indexes the lookups use.
+    indexes: Vec<ColumnIndex>,
 }
 
 /// Why an engine could not be built.
@@ -66,7 +148,8 @@ impl Engine {
             })
             .collect();
         let mut shapes: HashMap<TableId, MatchShape> = HashMap::new();
-        let mut hints = HashMap::new();
+        let mut narrowing = vec![Narrowing::None; program.exprs.len()];
+        let mut lookups: Vec<(usize, TableId, Vec<LookupHint>)> = Vec::new();
         for (index, expr) in program.exprs.iter().enumerate() {
             if let ExprKind::Matches { shape, .. } = &expr.kind {
                 shapes.entry(shape.table).or_insert(*shape);
@@ -78,9 +161,16 @@ impl Engine {
                 body,
             } = &expr.kind
             {
-                if let Some(ExprKind::Table(_)) = program.expr(*collection).map(|e| &e.kind) {
+                if let Some(ExprKind::Table(table)) = program.expr(*collection).map(|e| &e.kind) {
                     if let Some(hint) = screen_hint(&program, *body, *slot) {
-                        hints.insert(ExprId::from_index(index), hint);
+                        if let Some(slot) = narrowing.get_mut(index) {
+                            *slot = Narrowing::Screen(hint);
+                        }
+                    } else {
+                        let found = lookup_hints(&program, *body, *slot);
+                        if !found.is_empty() {
+                            lookups.push((index, *table, found));
+                        }
                     }
                 }
             }
@@ -109,12 +199,31 @@ impl Engine {
                 Some(ScreeningIndex::new(entries))
             })
             .collect();
+        let mut indexes: Vec<ColumnIndex> = Vec::new();
+        let mut index_of: HashMap<(TableId, u16), usize> = HashMap::new();
+        for (expr, table, found) in lookups {
+            let mut resolved = Vec::with_capacity(found.len());
+            for hint in found {
+                let column = match hint {
+                    LookupHint::Equal { column, .. } | LookupHint::Within { column, .. } => column,
+                };
+                let position = *index_of.entry((table, column)).or_insert_with(|| {
+                    indexes.push(column_index(&program, table, column));
+                    indexes.len() - 1
+                });
+                resolved.push((position, hint));
+            }
+            if let Some(slot) = narrowing.get_mut(expr) {
+                *slot = Narrowing::Lookup(resolved.into_boxed_slice());
+            }
+        }
         Ok(Engine {
             program,
             order,
             table_rows,
             screening,
-            hints,
+            narrowing,
+            indexes,
         })
     }
 
@@ -218,6 +327,10 @@ struct Contribution {
     priority: i64,
 }
 
+/// One party screened against one table: (table, the party value's address, the hits, the
+/// party's name).
+type Screened = (TableId, usize, Arc<[Match]>, Arc<str>);
+
 struct Ctx<'e> {
     engine: &'e Engine,
     transaction: Value,
@@ -229,7 +342,7 @@ struct Ctx<'e> {
     contributions: Vec<Vec<Contribution>>,
     rules: Vec<RuleResult>,
     /// Screening results per (table, party value's address).
-    screened: Vec<(TableId, usize, Arc<[Match]>, Arc<str>)>,
+    screened: Vec<Screened>,
     /// Expressions that read missing information while evaluating the current rule.
     missing: Vec<ExprId>,
     config: RunConfig,
@@ -246,6 +359,18 @@ pub struct RunConfig {
 impl Ctx<'_> {
     fn program(&self) -> &Program {
         &self.engine.program
+    }
+
+    fn set_result(&mut self, id: RuleId, result: RuleResult) {
+        if let Some(slot) = self.rules.get_mut(id.index()) {
+            *slot = result;
+        }
+    }
+
+    fn contribute(&mut self, decision: DecisionId, contribution: Contribution) {
+        if let Some(list) = self.contributions.get_mut(decision.index()) {
+            list.push(contribution);
+        }
     }
 
     fn run_rule(&mut self, id: RuleId) {
@@ -272,7 +397,7 @@ impl Ctx<'_> {
                 }
                 _ => (None, Vec::new()),
             };
-            self.rules[id.index()] = RuleResult::NotFired { failed, values };
+            self.set_result(id, RuleResult::NotFired { failed, values });
             return;
         }
         // The witnesses `when` bound are what outcomes and `because` read; `unless` may bind
@@ -288,10 +413,13 @@ impl Ctx<'_> {
                     Some(expr) if self.config.why_not => self.bindings(expr),
                     _ => Vec::new(),
                 };
-                self.rules[id.index()] = RuleResult::NotFired {
-                    failed: rule.unless,
-                    values,
-                };
+                self.set_result(
+                    id,
+                    RuleResult::NotFired {
+                        failed: rule.unless,
+                        values,
+                    },
+                );
                 return;
             }
             (Truth::True, Truth::False) => true,
@@ -304,7 +432,7 @@ impl Ctx<'_> {
             .iter()
             .find(|e| matches!(self.rules.get(e.index()), Some(RuleResult::Fired(_))))
         {
-            self.rules[id.index()] = RuleResult::Overridden { by: *by };
+            self.set_result(id, RuleResult::Overridden { by: *by });
             return;
         }
         self.frame = witness_frame;
@@ -315,14 +443,17 @@ impl Ctx<'_> {
                     .decision(outcome.decision)
                     .and_then(|d| d.unknown.clone())
                 {
-                    self.contributions[outcome.decision.index()].push(Contribution {
-                        op: OutcomeOp::Set,
-                        value: unknown,
-                        priority: rule.priority,
-                    });
+                    self.contribute(
+                        outcome.decision,
+                        Contribution {
+                            op: OutcomeOp::Set,
+                            value: unknown,
+                            priority: rule.priority,
+                        },
+                    );
                 }
             }
-            self.rules[id.index()] = RuleResult::Uncertain { missing };
+            self.set_result(id, RuleResult::Uncertain { missing });
             return;
         }
         let mut sets = Vec::with_capacity(rule.outcomes.len());
@@ -335,19 +466,25 @@ impl Ctx<'_> {
                     .decision(outcome.decision)
                     .and_then(|d| d.unknown.clone())
                 {
-                    self.contributions[outcome.decision.index()].push(Contribution {
-                        op: OutcomeOp::Set,
-                        value: unknown,
-                        priority: rule.priority,
-                    });
+                    self.contribute(
+                        outcome.decision,
+                        Contribution {
+                            op: OutcomeOp::Set,
+                            value: unknown,
+                            priority: rule.priority,
+                        },
+                    );
                 }
                 continue;
             }
-            self.contributions[outcome.decision.index()].push(Contribution {
-                op: outcome.op,
-                value: value.clone(),
-                priority: rule.priority,
-            });
+            self.contribute(
+                outcome.decision,
+                Contribution {
+                    op: outcome.op,
+                    value: value.clone(),
+                    priority: rule.priority,
+                },
+            );
             sets.push((outcome.decision, outcome.op, value));
         }
         let because = rule.because.as_ref().map(|template| {
@@ -367,11 +504,14 @@ impl Ctx<'_> {
             Some(when) => self.bindings(when),
             None => Vec::new(),
         };
-        self.rules[id.index()] = RuleResult::Fired(Fired {
-            sets,
-            because,
-            bindings,
-        });
+        self.set_result(
+            id,
+            RuleResult::Fired(Fired {
+                sets,
+                because,
+                bindings,
+            }),
+        );
     }
 
     /// The values of the paths a condition reads, under the current frame.
@@ -419,13 +559,19 @@ impl Ctx<'_> {
         let Some(decision) = program.decision(id) else {
             return;
         };
-        let contributions = std::mem::take(&mut self.contributions[id.index()]);
+        let contributions = self
+            .contributions
+            .get_mut(id.index())
+            .map(std::mem::take)
+            .unwrap_or_default();
         let value = if contributions.is_empty() {
             decision.default.clone()
         } else {
             Some(combine(decision.combine, &contributions))
         };
-        self.decision_values[id.index()] = value;
+        if let Some(slot) = self.decision_values.get_mut(id.index()) {
+            *slot = value;
+        }
     }
 
     fn truth(&mut self, expr: ExprId) -> Truth {
@@ -651,8 +797,8 @@ impl Ctx<'_> {
                 .table_rows
                 .get(table.index())
                 .map_or(&[][..], Vec::as_slice);
-            let candidates: Option<Vec<usize>> = match engine.hints.get(&id) {
-                Some(hint) => {
+            let candidates: Option<Vec<usize>> = match engine.narrowing.get(id.index()) {
+                Some(Narrowing::Screen(hint)) => {
                     let party = self.value(hint.party);
                     match self.screen(&party, &hint.shape) {
                         Some(hits) => {
@@ -664,7 +810,8 @@ impl Ctx<'_> {
                         None => return Truth::Unknown,
                     }
                 }
-                None => None,
+                Some(Narrowing::Lookup(found)) => self.lookup_all(found),
+                Some(Narrowing::None) | None => None,
             };
             let indices: Box<dyn Iterator<Item = usize>> = match candidates {
                 Some(list) => Box::new(list.into_iter()),
@@ -699,6 +846,64 @@ impl Ctx<'_> {
             }
         }
         finish(kind, result)
+    }
+
+    /// The rows every indexable conjunct allows (the intersection of their candidates), in row
+    /// order; `None` to scan every row.
+    fn lookup_all(&mut self, found: &[(usize, LookupHint)]) -> Option<Vec<usize>> {
+        let mut result: Option<Vec<usize>> = None;
+        for (index, hint) in found {
+            let Some(rows) = self.lookup(*index, *hint) else {
+                continue;
+            };
+            result = Some(match result {
+                None => rows,
+                Some(previous) => previous
+                    .into_iter()
+                    .filter(|r| rows.binary_search(r).is_ok())
+                    .collect(),
+            });
+            if result.as_ref().is_some_and(Vec::is_empty) {
+                break;
+            }
+        }
+        result
+    }
+
+    /// The candidate rows of one indexable conjunct, in row order; `None` to scan every row (when
+    /// the key itself is missing, every row's conjunct is unknown).
+    fn lookup(&mut self, index: usize, hint: LookupHint) -> Option<Vec<usize>> {
+        let key_expr = match hint {
+            LookupHint::Equal { key, .. } => key,
+            LookupHint::Within { eccn, .. } => eccn,
+        };
+        let key = self.value(key_expr);
+        let index = self.engine.indexes.get(index)?;
+        let mut rows: Vec<usize> = index.missing.clone();
+        match (hint, &key) {
+            (_, Value::Missing) => return None,
+            (LookupHint::Equal { .. }, key) => {
+                rows.extend(index.exact.get(key).into_iter().flatten())
+            }
+            (LookupHint::Within { .. }, Value::Eccn(eccn)) => {
+                // Rows whose ECCN is the key or one of its ancestors (the key lies within them),
+                // and rows whose ECCN lies below the key (the key is not detailed enough).
+                for depth in 0..=eccn.depth() {
+                    rows.extend(
+                        index
+                            .exact
+                            .get(&Value::Eccn(eccn.truncated(depth)))
+                            .into_iter()
+                            .flatten(),
+                    );
+                }
+                rows.extend(index.ancestors.get(eccn).into_iter().flatten());
+            }
+            (LookupHint::Within { .. }, _) => return None,
+        }
+        rows.sort_unstable();
+        rows.dedup();
+        Some(rows)
     }
 
     fn bind(&mut self, slot: usize, value: Value, row: Option<usize>) {
@@ -973,7 +1178,7 @@ fn combine(mode: Option<CombineMode>, contributions: &[Contribution]) -> Value {
         Some(CombineMode::Priority) => {
             let mut best: Option<&Contribution> = None;
             for c in contributions {
-                if best.is_none_or(|b| c.priority > b.priority) {
+                if best.map_or(true, |b| c.priority > b.priority) {
                     best = Some(c);
                 }
             }
@@ -1006,18 +1211,124 @@ fn strings(value: &Value) -> Vec<String> {
     }
 }
 
+/// The conjuncts of a condition: the operands of its `and`s, however they nest.
+fn conjuncts(program: &Program, expr: ExprId) -> Vec<ExprId> {
+    let mut out = Vec::new();
+    let mut stack = vec![expr];
+    while let Some(id) = stack.pop() {
+        match program.expr(id).map(|e| &e.kind) {
+            Some(ExprKind::And(items)) => stack.extend(items.iter().rev()),
+            _ => out.push(id),
+        }
+    }
+    out
+}
+
+/// Builds the index of one column of a table.
+fn column_index(program: &Program, table: TableId, column: u16) -> ColumnIndex {
+    let mut index = ColumnIndex::default();
+    let Some(table) = program.table(table) else {
+        return index;
+    };
+    for (row, cells) in table.rows.iter().enumerate() {
+        match cells.cells.get(usize::from(column)) {
+            None | Some(Value::Missing) => index.missing.push(row),
+            Some(value) => {
+                if let Value::Eccn(eccn) = value {
+                    for depth in 0..eccn.depth() {
+                        index
+                            .ancestors
+                            .entry(eccn.truncated(depth))
+                            .or_default()
+                            .push(row);
+                    }
+                }
+                index.exact.entry(value.clone()).or_default().push(row);
+            }
+        }
+    }
+    index
+}
+
+/// Whether an expression reads the quantifier's own slot (then it depends on the row).
+fn reads_slot(program: &Program, expr: ExprId, slot: crate::semantic::ir::Slot) -> bool {
+    let mut stack = vec![expr];
+    while let Some(id) = stack.pop() {
+        let Some(e) = program.expr(id) else { continue };
+        if let ExprKind::Path(path) = &e.kind {
+            if path.root == PathRoot::Slot(slot) {
+                return true;
+            }
+        }
+        stack.extend(children(&e.kind));
+    }
+    false
+}
+
+/// The column of `SLOT.column`, when the expression is exactly that.
+fn row_column(program: &Program, expr: ExprId, slot: crate::semantic::ir::Slot) -> Option<u16> {
+    match &program.expr(expr)?.kind {
+        // Numbers compare across integer and decimal, which an index by exact value would miss.
+        ExprKind::Path(path)
+            if path.root == PathRoot::Slot(slot)
+                && path.fields.len() == 1
+                && !program.expr(expr)?.ty.is_numeric() =>
+        {
+            path.fields.first().copied()
+        }
+        _ => None,
+    }
+}
+
+/// Finds the indexable conjuncts (`row.col is KEY`, `ECCN within row.col`) of a quantifier's
+/// body.
+fn lookup_hints(
+    program: &Program,
+    body: ExprId,
+    slot: crate::semantic::ir::Slot,
+) -> Vec<LookupHint> {
+    conjuncts(program, body)
+        .into_iter()
+        .filter_map(|id| match &program.expr(id)?.kind {
+            ExprKind::Compare {
+                op: Comparison::Eq,
+                lhs,
+                rhs,
+            } => match (
+                row_column(program, *lhs, slot),
+                row_column(program, *rhs, slot),
+            ) {
+                (Some(column), None) if !reads_slot(program, *rhs, slot) => {
+                    Some(LookupHint::Equal { column, key: *rhs })
+                }
+                (None, Some(column)) if !reads_slot(program, *lhs, slot) => {
+                    Some(LookupHint::Equal { column, key: *lhs })
+                }
+                _ => None,
+            },
+            ExprKind::Within {
+                negated: false,
+                eccn,
+                scope: Collection::Expr(scope),
+            } => {
+                let column = row_column(program, *scope, slot)?;
+                (!reads_slot(program, *eccn, slot)).then_some(LookupHint::Within {
+                    column,
+                    eccn: *eccn,
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// Finds `party matches SLOT` among the top-level conjuncts of a quantifier's body.
 fn screen_hint(
     program: &Program,
     body: ExprId,
     slot: crate::semantic::ir::Slot,
 ) -> Option<ScreenHint> {
-    let expr = program.expr(body)?;
-    let conjuncts: Vec<ExprId> = match &expr.kind {
-        ExprKind::And(items) => items.to_vec(),
-        _ => vec![body],
-    };
-    conjuncts
+    conjuncts(program, body)
         .into_iter()
         .find_map(|id| match &program.expr(id)?.kind {
             ExprKind::Matches {

@@ -100,6 +100,8 @@ pub struct Evaluator {
     id_field: Option<usize>,
     date_field: Option<usize>,
     info: EngineInfo,
+    /// `file:line` of every rule, computed once: finding a line number scans the file.
+    rule_at: Vec<String>,
 }
 
 /// Why an evaluator cannot be built from a program.
@@ -119,8 +121,14 @@ impl Evaluator {
             .field_index("date")
             .map(usize::from)
             .filter(|&i| record.fields.get(i).is_some_and(|f| f.ty == Type::Date));
+        let rule_at = program
+            .rules
+            .iter()
+            .map(|rule| location(&program, rule.location))
+            .collect();
         let engine = Engine::new(program).map_err(|cycle| EvaluatorError::Cycle(cycle.0))?;
         Ok(Evaluator {
+            rule_at,
             engine,
             schema,
             id_field,
@@ -239,7 +247,7 @@ impl Evaluator {
             let Some(rule) = program.rules.get(index) else {
                 continue;
             };
-            let at = location(program, rule.location);
+            let at = self.rule_at.get(index).cloned().unwrap_or_default();
             match result {
                 RuleResult::Fired(f) => {
                     let mut sets = Map::new();
