@@ -24,6 +24,12 @@ macro_rules! codes {
             /// Every code, in order, with a one-line summary.
             pub const ALL: &'static [(Code, &'static str)] = &[$((Code::$variant, $summary),)*];
 
+            /// How serious a diagnostic of this code is: codes starting with `W` are warnings
+            /// (lints and data-quality notes), the others errors.
+            pub fn severity(self) -> Severity {
+                if self.as_str().starts_with('W') { Severity::Warning } else { Severity::Error }
+            }
+
             /// The code as written in messages and documentation, e.g. `E0001`.
             pub fn as_str(self) -> &'static str {
                 match self { $(Code::$variant => stringify!($variant),)* }
@@ -46,6 +52,51 @@ codes! {
     E0010 => "a value is quoted with `{...}` where quoting is not allowed",
     E0011 => "a file or directory cannot be read",
     E0012 => "no policy files were found",
+    E0101 => "a name is declared twice",
+    E0102 => "a name is not declared",
+    E0103 => "a name is declared in several imported files",
+    E0104 => "an imported file cannot be found or read",
+    E0105 => "a name is declared in a file that is not imported",
+    E0106 => "a rule named in `exception to` or a test does not exist",
+    E0107 => "a quantifier's variable is used where it is not bound",
+    E0108 => "a function does not exist",
+    E0109 => "a type is used as a value",
+    E0201 => "a type does not exist",
+    E0202 => "a record, row or table has no field or column of that name",
+    E0203 => "an operator does not fit the types of its operands",
+    E0204 => "a condition is not true or false",
+    E0205 => "a name is not a value of its enumeration",
+    E0206 => "a string is not an ISO 3166-1 country code",
+    E0207 => "a string is not an ECCN",
+    E0208 => "`is missing` or `is empty` tests a value that cannot be missing or empty",
+    E0209 => "a quantifier goes through something that is not a collection",
+    E0210 => "a function is called with the wrong arguments",
+    E0211 => "an outcome or expectation does not fit its decision",
+    E0212 => "a field's default value does not fit its type",
+    E0301 => "a row has the wrong number of cells",
+    E0302 => "a cell does not fit its column",
+    E0303 => "a table declares no columns",
+    E0304 => "a data file cannot be read",
+    E0305 => "a data file is not valid CSV, JSON or screening-list JSON",
+    E0306 => "a value in a data file does not fit its column",
+    E0307 => "a data file lacks a declared column",
+    E0308 => "the format of a data file is unknown or not given",
+    E0309 => "a table with several columns is used where one column is meant",
+    E0401 => "rules set different values on a decision that declares no way to combine them",
+    E0402 => "rules of equal priority set different values on a decision combined by priority",
+    E0403 => "a decision's combination does not fit its type",
+    E0404 => "a decision declares neither or both of `values` and `type`",
+    E0405 => "a decision's default or unknown value is not one of its values",
+    E0406 => "a rule has no outcome",
+    E0410 => "exceptions form a cycle",
+    E0420 => "a date range is empty or inverted",
+    E0430 => "the decision graph has a cycle: a rule depends on a decision it feeds",
+    W0001 => "a rule has no citation",
+    W0002 => "a declaration is never used",
+    W0003 => "a rule can never fire",
+    W0004 => "a rule is shadowed by a broader rule with the same outcomes",
+    W0005 => "two versions of a table row are in force on the same day",
+    W0100 => "values of a data file were left out",
 }
 
 impl fmt::Display for Code {
@@ -365,10 +416,24 @@ impl miette::SourceCode for SourceText {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        self.0
-            .text
-            .as_ref()
-            .read_span(span, context_lines_before, context_lines_after)
+        let contents =
+            self.0
+                .text
+                .as_ref()
+                .read_span(span, context_lines_before, context_lines_after)?;
+        // miette's reader for `str` reports as `line_count` the number of the last line it read,
+        // not how many lines it read. The graphical handler adds it to the first line to decide
+        // whether two labels' snippets overlap, so two labels far apart in a long file would be
+        // drawn as one snippet of every line between them. Report the true count.
+        let data = contents.data();
+        let lines = data.iter().filter(|byte| **byte == b'\n').count() + 1;
+        Ok(Box::new(miette::MietteSpanContents::new(
+            data,
+            *contents.span(),
+            contents.line(),
+            contents.column(),
+            lines,
+        )))
     }
 }
 

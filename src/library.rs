@@ -13,14 +13,19 @@ pub fn files() -> &'static [(&'static str, &'static [u8])] {
 /// The contents of one embedded file, by its path relative to the repository
 /// (`policies/bis/ccl.vigil`).
 pub fn file(path: &str) -> Option<&'static [u8]> {
-    embedded::FILES.iter().find(|(name, _)| *name == path).map(|(_, bytes)| *bytes)
+    embedded::FILES
+        .iter()
+        .find(|(name, _)| *name == path)
+        .map(|(_, bytes)| *bytes)
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn the_library_is_embedded() {
-        assert!(super::files().iter().any(|(path, _)| *path == "policies/schema.vigil"));
+        assert!(super::files()
+            .iter()
+            .any(|(path, _)| *path == "policies/schema.vigil"));
         assert!(super::file("policies/schema.vigil").is_some_and(|b| !b.is_empty()));
     }
 }

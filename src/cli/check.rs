@@ -67,8 +67,10 @@ pub fn run(args: &CheckArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let file_count = loaded.files.len();
-    let mut checked = vigil::check(loaded.files);
+    let given = loaded.files.len();
+    let mut checked = vigil::check_with(loaded.files, &mut files::FileLoader::default());
+    // Files loaded to follow imports were checked too.
+    let file_count = checked.files.len().max(given);
     checked.diagnostics.extend(loaded.diagnostics);
     if file_count == 0 && !checked.has_errors() {
         let shown: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();

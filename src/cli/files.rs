@@ -115,3 +115,49 @@ pub fn read(path: &Path) -> Result<SourceFile, Diagnostic> {
         }
     }
 }
+
+/// The largest data file (CSV, JSON, screening list) Vigil reads. The full Consolidated
+/// Screening List is about 10 MB; the limit leaves room for growth and refuses runaway files.
+pub const MAX_DATA_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Reads the files policies name: imported policy files and data files from the file system,
+/// and the data given with `--data NAME=PATH`.
+#[derive(Debug, Default)]
+pub struct FileLoader {
+    /// Data supplied on the command line, by name.
+    pub inputs: Vec<(String, PathBuf)>,
+}
+
+impl vigil::semantic::Loader for FileLoader {
+    fn policy_file(&mut self, path: &str) -> Option<Result<SourceFile, String>> {
+        Some(read(Path::new(path)).map_err(|diagnostic| diagnostic.message))
+    }
+
+    fn data_file(&mut self, path: &str) -> Option<Result<SourceFile, String>> {
+        Some(read_data(Path::new(path)))
+    }
+
+    fn input(&mut self, name: &str) -> Option<Result<SourceFile, String>> {
+        let (_, path) = self.inputs.iter().find(|(n, _)| n == name)?;
+        Some(read_data(path))
+    }
+}
+
+/// Reads a data file as UTF-8 text.
+pub fn read_data(path: &Path) -> Result<SourceFile, String> {
+    let metadata = std::fs::metadata(path).map_err(|error| error.to_string())?;
+    if metadata.len() > MAX_DATA_BYTES {
+        return Err(format!(
+            "the file is larger than {} MB",
+            MAX_DATA_BYTES / (1024 * 1024)
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|error| error.to_string())?;
+    let text = String::from_utf8(bytes).map_err(|error| {
+        format!(
+            "the file is not UTF-8 (first bad byte at offset {})",
+            error.utf8_error().valid_up_to()
+        )
+    })?;
+    Ok(SourceFile::new(path.display().to_string(), text))
+}

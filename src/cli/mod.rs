@@ -2,8 +2,13 @@
 //! or looks at the terminal.
 
 mod check;
+mod eval;
+mod explain;
 mod files;
+mod input;
+mod library;
 mod output;
+mod test;
 
 use std::process::ExitCode;
 
@@ -55,12 +60,16 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Check(check::CheckArgs),
+    Eval(eval::EvalArgs),
+    Test(test::TestArgs),
 }
 
 /// Runs a parsed command line and returns the process's exit status.
 pub fn run(cli: Cli) -> ExitCode {
     let status = match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Eval(args) => eval::run(&args),
+        Command::Test(args) => test::run(&args),
     };
     ExitCode::from(status)
 }

@@ -393,8 +393,18 @@ impl<'a> Lower<'a> {
                         let child = self.next(&mut field, field_span, "field type")?;
                         self.type_expr(child)
                     }?;
-                    let doc = field.next().and_then(|d| {
-                        if d.as_rule() == Rule::string {
+                    let mut default = None;
+                    let mut doc = None;
+                    for d in field {
+                        if d.as_rule() == Rule::default_clause {
+                            if let Some(value) =
+                                d.into_inner().find(|p| p.as_rule() == Rule::outcome_value)
+                            {
+                                default = self.outcome_value(value);
+                            }
+                            continue;
+                        }
+                        doc = if d.as_rule() == Rule::string {
                             let text = self.plain_string(d, "a description");
                             Some(Doc {
                                 text: text.node,
@@ -403,10 +413,11 @@ impl<'a> Lower<'a> {
                             })
                         } else {
                             self.doc(d)
-                        }
-                    });
+                        };
+                    }
                     record.fields.push(FieldDecl {
                         name,
+                        default,
                         ty,
                         doc,
                         span: field_span,
