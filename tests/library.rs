@@ -1,6 +1,7 @@
 //! Tests of the shipped policy library (`policies/`) as a whole: it checks clean, every rule
-//! cites its source and documents it, its Country Chart and Country Groups agree cell by cell
-//! with the eCFR tables in `../shared/data/ear/`, and `vigil eval --data csl=...` screens
+//! cites its source and documents it, its scenario tests pass, the batch example gives the
+//! decisions `examples/README.md` states, its Country Chart and Country Groups agree cell by
+//! cell with the eCFR tables in `../shared/data/ear/`, and `vigil eval --data csl=...` screens
 //! parties against a Consolidated Screening List, the full one when it is present.
 //!
 //! The tables are read through the library API (`vigil::compile` and `program.tables`), as an
@@ -145,6 +146,70 @@ fn no_chart_row_marks_an_anti_terrorism_column() {
                 text(cell(chart, row, "country"))
             );
         }
+    }
+}
+
+#[test]
+fn the_scenario_tests_beside_the_policies_pass() {
+    let output = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["test", "policies"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "`vigil test policies` failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn the_batch_example_gives_the_decisions_its_readme_states() {
+    // examples/README.md describes each line; the `.json` examples are tests in policies/.
+    let output = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["eval", "--policy", "policies", "--format", "jsonl"])
+        .arg("examples/batch.jsonl")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let records: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let expected = [
+        ("batch-1", "required", "case_by_case", "clear", false),
+        ("batch-2", "not_required", "", "clear", false),
+        ("batch-3", "indeterminate", "", "clear", false),
+        ("batch-4", "not_required", "", "clear", true),
+        (
+            "batch-5",
+            "required",
+            "presumption_of_denial",
+            "match",
+            false,
+        ),
+        ("batch-6", "indeterminate", "", "clear", false),
+    ];
+    assert_eq!(records.len(), expected.len());
+    for (id, license, review, screening, ace) in expected {
+        let record = record(&records, id);
+        assert_eq!(decision(record, "license"), license, "{id}");
+        let review = if review.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::json!(review)
+        };
+        assert_eq!(decision(record, "review_policy"), review, "{id}");
+        assert_eq!(decision(record, "screening"), screening, "{id}");
+        let exceptions = if ace {
+            serde_json::json!(["ACE"])
+        } else {
+            serde_json::json!([])
+        };
+        assert_eq!(decision(record, "license_exceptions"), exceptions, "{id}");
     }
 }
 
