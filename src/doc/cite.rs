@@ -11,6 +11,15 @@
 
 use super::markup::{Inline, Target};
 
+/// Documents cited by name that have an official address, with that address. The 2019 draft
+/// of the State Department guidance was withdrawn from the Department's site when the comment
+/// period closed, and ITA's client eligibility policy is known from its letter to Congress
+/// rather than a published text, so neither has an address to link.
+const KNOWN_DOCUMENTS: &[(&str, &str)] = &[(
+    "State Department guidance of September 30, 2020",
+    "https://www.state.gov/key-topics-bureau-of-democracy-human-rights-and-labor/due-diligence-guidance",
+)];
+
 /// Where the text comes from, which decides how eagerly references are recognised.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CiteMode {
@@ -64,6 +73,24 @@ pub fn pieces(text: &str, mode: CiteMode) -> Vec<Piece> {
             || bytes
                 .get(at - 1)
                 .is_some_and(|b| !b.is_ascii_alphanumeric());
+        let document = KNOWN_DOCUMENTS
+            .iter()
+            .find(|(title, _)| boundary && text.get(at..).is_some_and(|t| t.starts_with(title)));
+        if let Some((title, url)) = document {
+            if plain_start < at {
+                out.push(Piece {
+                    text: text.get(plain_start..at).unwrap_or("").to_string(),
+                    url: None,
+                });
+            }
+            out.push(Piece {
+                text: (*title).to_string(),
+                url: Some((*url).to_string()),
+            });
+            at += title.len();
+            plain_start = at;
+            continue;
+        }
         if !(boundary && byte.is_ascii_digit()) {
             at += 1;
             continue;
@@ -220,10 +247,7 @@ fn section_at(text: &str, at: usize, title: &str) -> Option<Found> {
     }
     let section = text.get(at..section_end)?;
     let mut end = section_end;
-    loop {
-        let Some(b'(') = bytes.get(end).copied() else {
-            break;
-        };
+    while bytes.get(end) == Some(&b'(') {
         let inner_start = end + 1;
         let mut inner_end = inner_start;
         while bytes.get(inner_end).is_some_and(u8::is_ascii_alphanumeric) {
@@ -301,6 +325,20 @@ mod tests {
             )
             .len(),
             1
+        );
+    }
+
+    #[test]
+    fn documents_known_by_name() {
+        assert_eq!(
+            urls(
+                "State Department guidance of September 30, 2020, recommendation 4; BIS Know Your Customer guidance (15 CFR part 732, Supplement No. 3)",
+                CiteMode::Citation
+            ),
+            vec![
+                "https://www.state.gov/key-topics-bureau-of-democracy-human-rights-and-labor/due-diligence-guidance",
+                "https://www.ecfr.gov/current/title-15/part-732",
+            ]
         );
     }
 

@@ -1106,7 +1106,19 @@ impl<'p> English<'p> {
             ExprKind::Call { function, args } => match function {
                 Builtin::Count => {
                     let mut out = vec![Inline::text("the number of ")];
-                    let args: Vec<Vec<Inline>> = args.iter().map(|a| self.value(*a)).collect();
+                    // "the number of items", not "the number of the items".
+                    let args: Vec<Vec<Inline>> = args
+                        .iter()
+                        .map(|a| {
+                            let mut value = self.value(*a);
+                            if let Some(Inline::Text(first)) = value.first_mut() {
+                                if let Some(rest) = first.strip_prefix("the ") {
+                                    *first = rest.to_string();
+                                }
+                            }
+                            value
+                        })
+                        .collect();
                     out.extend(join(args, "and"));
                     out
                 }
@@ -1177,7 +1189,7 @@ pub fn constant(program: &Program, value: &Value, ty: &Type) -> Vec<Inline> {
 }
 
 /// "a" or "an" before a noun.
-fn article(noun: &str) -> &'static str {
+pub fn article(noun: &str) -> &'static str {
     if noun.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) {
         "an"
     } else {

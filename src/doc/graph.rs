@@ -166,13 +166,13 @@ pub fn slice(program: &Program, policy: &Policy) -> Slice {
     out
 }
 
-const NODE_WIDTH: i64 = 210;
+const NODE_WIDTH: i64 = 180;
 const NODE_HEIGHT: i64 = 40;
-const COLUMN_GAP: i64 = 80;
+const COLUMN_GAP: i64 = 56;
 const ROW_GAP: i64 = 12;
 const MARGIN: i64 = 20;
 /// Characters per line of a node's label at the font size used.
-const LABEL_WIDTH: usize = 32;
+const LABEL_WIDTH: usize = 28;
 
 /// Each node's column: the longest chain of reads and sets leading to it.
 fn layers(slice: &Slice) -> HashMap<Node, usize> {
@@ -504,7 +504,7 @@ fn wrap(text: &str, width: usize, lines: usize) -> Vec<String> {
     out
 }
 
-/// Escapes text for XML.
+/// Escapes text for XML, in text and in attribute values written between double quotes.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -513,7 +513,6 @@ pub fn escape(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
             _ => out.push(c),
         }
     }

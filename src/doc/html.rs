@@ -164,7 +164,7 @@ fn write_table(out: &mut String, table: &Table, from: &str) {
 fn write_inlines(out: &mut String, inlines: &[Inline], from: &str) {
     for inline in inlines {
         match inline {
-            Inline::Text(text) => out.push_str(&escape(text)),
+            Inline::Text(text) => out.push_str(&escape_text(text)),
             Inline::Strong(content) => {
                 out.push_str("<strong>");
                 write_inlines(out, content, from);
@@ -177,7 +177,7 @@ fn write_inlines(out: &mut String, inlines: &[Inline], from: &str) {
             }
             Inline::Code(text) => {
                 out.push_str("<code>");
-                out.push_str(&escape(text));
+                out.push_str(&escape_text(text));
                 out.push_str("</code>");
             }
             Inline::Link {
@@ -207,4 +207,12 @@ fn write_inlines(out: &mut String, inlines: &[Inline], from: &str) {
             }
         }
     }
+}
+
+/// Escapes text between tags: quotation marks need no escape there, and leaving them makes the
+/// source read like the page.
+fn escape_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

@@ -6,7 +6,7 @@ use crate::semantic::ir::{DateRange, Policy, Program, Rule, Table};
 
 /// Words that are abbreviations and are written in capitals.
 const ABBREVIATIONS: &[&str] = &[
-    "eccn", "id", "csl", "ear", "ita", "bis", "cfr", "ace", "iccpr", "dna", "uae",
+    "eccn", "id", "csl", "ear", "ita", "bis", "cfr", "ace", "iccpr", "dna", "uae", "usd",
 ];
 
 /// An identifier in words: underscores become spaces, abbreviations are capitalised.

@@ -143,19 +143,29 @@ fn by_authority(program: &Program) -> Vec<(String, Vec<&Policy>)> {
     groups
 }
 
-/// The short form of an authority used in the index's contents: the capitals of its name
-/// ("Bureau of Industry and Security" → "BIS"), or the name when it has fewer than two.
-fn authority_short(name: &str) -> String {
-    let capitals: String = name
-        .split_whitespace()
+/// The short form of an authority used in the index's contents. Policy names start with
+/// their authority by convention (`bis.ccl`, `state.surveillance`): the first segment shared by
+/// all the authority's policies, in capitals when it is an abbreviation of three letters or
+/// fewer ("BIS") and capitalised otherwise ("State"); failing that, the capitals of the
+/// authority's name.
+fn authority_short(name: &str, policies: &[&Policy]) -> String {
+    let prefixes: BTreeSet<&str> = policies
+        .iter()
+        .filter_map(|p| p.name.split('.').next())
+        .collect();
+    if let (1, Some(prefix)) = (prefixes.len(), prefixes.first()) {
+        if prefix.chars().count() <= 3 {
+            return prefix.to_ascii_uppercase();
+        }
+        let mut chars = prefix.chars();
+        if let Some(first) = chars.next() {
+            return first.to_ascii_uppercase().to_string() + chars.as_str();
+        }
+    }
+    name.split_whitespace()
         .filter_map(|w| w.chars().next())
         .filter(char::is_ascii_uppercase)
-        .collect();
-    if capitals.len() >= 2 && name.split_whitespace().count() > 1 {
-        capitals
-    } else {
-        name.to_string()
-    }
+        .collect()
 }
 
 fn index(context: &Context<'_>) -> Page {
@@ -169,14 +179,13 @@ fn index(context: &Context<'_>) -> Page {
             content: vec![Inline::text(context.title)],
         },
         Block::Paragraph(vec![Inline::text(format!(
-            "{} policies, {} rules and {} tables, from {} authorities. Each rule is written out in \
-             plain English from the checked policy: when it applies, what it decides, why, the \
-             regulation it encodes (linked to the official text), when it is in force, and the \
-             exceptions that override it.",
-            program.policies.len(),
-            rule_count,
-            program.tables.len(),
-            groups.len()
+            "{}, {} and {}, from {}. Each rule is written out in plain English from the checked \
+             policy: when it applies, what it decides, why, the regulation it encodes (linked to \
+             the official text), when it is in force, and the exceptions that override it.",
+            count_of(program.policies.len(), "policy", "policies"),
+            count_of(rule_count, "rule", "rules"),
+            count_of(program.tables.len(), "table", "tables"),
+            count_of(groups.len(), "authority", "authorities"),
         ))]),
     ];
     let mut contents: Vec<Vec<Block>> = groups
@@ -185,7 +194,7 @@ fn index(context: &Context<'_>) -> Page {
             vec![Block::Paragraph(vec![
                 Inline::link(
                     Target::anchor(INDEX_PAGE, format!("authority-{}", slug(authority))),
-                    format!("{} ({})", authority, authority_short(authority)),
+                    format!("{} ({})", authority, authority_short(authority, policies)),
                 ),
                 Inline::text(format!(
                     ": {} {}",
@@ -233,7 +242,10 @@ fn index(context: &Context<'_>) -> Page {
         blocks.push(Block::Heading {
             level: 2,
             id: Some(format!("authority-{}", slug(authority))),
-            content: vec![Inline::text(authority.clone())],
+            content: vec![Inline::text(format!(
+                "{authority} ({})",
+                authority_short(authority, policies)
+            ))],
         });
         for policy in policies {
             let mut section = vec![Block::Heading {
@@ -375,12 +387,18 @@ fn cite_or_none(cite_text: Option<&str>) -> Vec<Inline> {
 
 /// The tables shown with a policy: those declared in it or in its file.
 fn tables_of(program: &Program, id: PolicyId, policy: &Policy) -> Vec<TableId> {
+    // A table declared outside any policy is shown with the first policy of its file.
+    let first_policy_of_file = program
+        .policies
+        .iter()
+        .position(|p| p.location.file == policy.location.file)
+        .map(PolicyId::from_index);
     program
         .tables
         .iter()
         .enumerate()
         .filter(|(_, t)| {
-            t.policy == Some(id) || (t.policy.is_none() && t.location.file == policy.location.file)
+            t.policy == Some(id) || (t.policy.is_none() && first_policy_of_file == Some(id))
         })
         .map(|(index, _)| TableId::from_index(index))
         .collect()
@@ -414,21 +432,14 @@ fn policy_page_content(context: &Context<'_>, id: PolicyId, policy: &Policy) -> 
     blocks.push(Block::Facts(facts));
     blocks.extend(doc_blocks(&policy.docs));
 
-    blocks.push(Block::Heading {
-        level: 2,
-        id: Some("graph".to_string()),
-        content: vec![Inline::text("Decision graph")],
-    });
-    blocks.push(Block::Figure {
-        svg: graph::svg(program, policy, context.href),
-        file: format!("{}.{}", policy_page(policy), context.figure_extension),
-        caption: vec![Inline::text(
-            "What this policy contributes to the decisions: the tables and decisions its rules \
-             read (left), its rules (blue), and the decisions they set (green). A dashed arrow \
-             goes from an exception to the rule it overrides; white boxes are rules of other \
-             policies.",
-        )],
-    });
+    if !policy.rules.is_empty() {
+        blocks.push(Block::Heading {
+            level: 2,
+            id: Some("graph".to_string()),
+            content: vec![Inline::text("Decision graph")],
+        });
+        blocks.push(graph_figure(context, policy));
+    }
 
     blocks.push(Block::Heading {
         level: 2,
@@ -448,7 +459,7 @@ fn policy_page_content(context: &Context<'_>, id: PolicyId, policy: &Policy) -> 
         .collect();
     if contents.is_empty() {
         blocks.push(Block::Paragraph(vec![Inline::text(
-            "This policy has no rules of its own: it holds tables other policies read.",
+            "This policy has no rules of its own.",
         )]));
     } else {
         blocks.push(Block::List(contents));
@@ -512,12 +523,70 @@ fn policy_page_content(context: &Context<'_>, id: PolicyId, policy: &Policy) -> 
     }
 }
 
+/// The policy's slice of the decision graph, with its legend.
+fn graph_figure(context: &Context<'_>, policy: &Policy) -> Block {
+    Block::Figure {
+        svg: graph::svg(context.program, policy, context.href),
+        file: format!("{}.{}", policy_page(policy), context.figure_extension),
+        caption: vec![Inline::text(
+            "What this policy contributes to the decisions: the tables and decisions its rules \
+             read (left), its rules (blue), and the decisions they set (green). A dashed arrow \
+             goes from an exception to the rule it overrides; white boxes are rules of other \
+             policies.",
+        )],
+    }
+}
+
 /// Ends a run of text with a full stop.
 fn with_period(mut blocks: Vec<Block>) -> Vec<Block> {
     if let [Block::Paragraph(inlines)] = blocks.as_mut_slice() {
         inlines.push(Inline::text("."));
     }
     blocks
+}
+
+/// The word with its first letter in capitals.
+fn capitalize(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().collect::<String>() + chars.as_str()
+    })
+}
+
+/// "1 policy", "2 policies": a count with its noun.
+fn count_of(count: usize, singular: &str, plural: &str) -> String {
+    if count == 1 {
+        format!("1 {singular}")
+    } else {
+        format!("{count} {plural}")
+    }
+}
+
+/// "1 rule", "12 rules".
+fn count_of_rules(count: usize) -> String {
+    if count == 1 {
+        "1 rule".to_string()
+    } else {
+        format!("{count} rules")
+    }
+}
+
+/// A bulleted list of rules: title, linked, and full name.
+fn rule_list(program: &Program, rules: &[RuleId]) -> Block {
+    Block::List(
+        rules
+            .iter()
+            .filter_map(|id| program.rule(*id))
+            .map(|rule| {
+                vec![Block::Paragraph(vec![
+                    Inline::link(rule_target(program, rule), rule_title(rule)),
+                    Inline::text(" ("),
+                    Inline::Code(rule.name.to_string()),
+                    Inline::text(")"),
+                ])]
+            })
+            .collect(),
+    )
 }
 
 fn rule_links(program: &Program, rules: &[RuleId]) -> Vec<Inline> {
@@ -725,7 +794,13 @@ fn table_page_content(
         source_line(program, table.location),
     ));
     if !readers.is_empty() {
-        facts.push(("Read by".to_string(), rule_links(program, readers)));
+        facts.push((
+            "Read by".to_string(),
+            vec![Inline::link(
+                Target::anchor(table_page(table), "read-by"),
+                count_of_rules(readers.len()),
+            )],
+        ));
     }
     blocks.push(Block::Facts(facts));
     blocks.extend(doc_blocks(&table.docs));
@@ -787,6 +862,14 @@ fn table_page_content(
             rows,
         }));
     }
+    if !readers.is_empty() {
+        blocks.push(Block::Heading {
+            level: 2,
+            id: Some("read-by".to_string()),
+            content: vec![Inline::text("Rules that read this table")],
+        });
+        blocks.push(rule_list(program, readers));
+    }
     let trail = match table.policy.and_then(|p| program.policies.get(p.index())) {
         Some(policy) => vec![(Target::page(policy_page(policy)), policy_title(policy))],
         None => vec![(Target::anchor(INDEX_PAGE, "tables"), "Tables".to_string())],
@@ -840,10 +923,11 @@ fn decisions(program: &Program) -> Page {
         }
     }
     for (index, decision) in program.decisions.iter().enumerate() {
-        let mut heading = vec![Inline::text(humanize(&decision.name))];
-        if let Some(title) = &decision.title {
-            heading.push(Inline::text(format!(": {title}")));
-        }
+        let heading =
+            vec![Inline::text(decision.title.as_deref().map_or_else(
+                || capitalize(&humanize(&decision.name)),
+                str::to_string,
+            ))];
         let mut content = vec![Block::Heading {
             level: 2,
             id: None,
@@ -867,6 +951,7 @@ fn decisions(program: &Program) -> Page {
                 }
                 out
             }),
+            DecisionKind::Bool => Some(vec![Inline::text("true or false")]),
             _ => Some(vec![Inline::text(program.type_name(&decision.value_type))]),
         };
         if let Some(values) = values {
@@ -888,15 +973,21 @@ fn decisions(program: &Program) -> Page {
                 constant(program, unknown, &decision.value_type),
             ));
         }
+        content.push(Block::Facts(facts));
+        content.extend(doc_blocks(&decision.docs));
         if let Some(rules) = setters.get(&index) {
-            facts.push(("Set by".to_string(), rule_links(program, rules)));
+            content.push(Block::Paragraph(vec![Inline::Strong(vec![Inline::text(
+                format!("Set by {}:", count_of_rules(rules.len())),
+            )])]));
+            content.push(rule_list(program, rules));
         }
         if let Some(rules) = readers.get(&index) {
             let rules: Vec<RuleId> = rules.iter().copied().collect();
-            facts.push(("Read by".to_string(), rule_links(program, &rules)));
+            content.push(Block::Paragraph(vec![Inline::Strong(vec![Inline::text(
+                format!("Read by {}:", count_of_rules(rules.len())),
+            )])]));
+            content.push(rule_list(program, &rules));
         }
-        content.push(Block::Facts(facts));
-        content.extend(doc_blocks(&decision.docs));
         blocks.push(Block::Section {
             id: Some(decision_anchor(&decision.name)),
             class: "decision",
@@ -957,7 +1048,8 @@ fn vocabulary(program: &Program) -> Page {
             content: vec![Inline::text(if is_schema {
                 "The transaction".to_string()
             } else {
-                format!("A {}", humanize(&record.name))
+                let noun = humanize(&record.name);
+                format!("{} {noun}", capitalize(super::english::article(&noun)))
             })],
         }];
         content.extend(doc_blocks(&record.docs));
