@@ -3,9 +3,9 @@
 //! exceptions between rules (dashed), including rules of other policies that override or are
 //! overridden by this policy's rules.
 //!
-//! The layout is a simple layered one: each node gets the column of the longest path of reads
-//! and sets leading to it (tables and decisions only read sit in the first column, rules at
-//! least in the second), nodes in a column are ordered by the mean position of their
+//! The layout is a simple layered one: each node gets the column of the longest path of edges
+//! leading to it (tables and decisions only read sit in the first column, rules at least in
+//! the second, an exception before the rule it overrides), nodes in a column are ordered by the mean position of their
 //! neighbours (two sweeps) to reduce crossings, and columns are centred vertically.
 
 use std::collections::{BTreeSet, HashMap};
@@ -166,15 +166,16 @@ pub fn slice(program: &Program, policy: &Policy) -> Slice {
     out
 }
 
-const NODE_WIDTH: i64 = 180;
+const NODE_WIDTH: i64 = 170;
 const NODE_HEIGHT: i64 = 40;
-const COLUMN_GAP: i64 = 56;
+const COLUMN_GAP: i64 = 50;
 const ROW_GAP: i64 = 12;
 const MARGIN: i64 = 20;
 /// Characters per line of a node's label at the font size used.
-const LABEL_WIDTH: usize = 28;
+const LABEL_WIDTH: usize = 27;
 
-/// Each node's column: the longest chain of reads and sets leading to it.
+/// Each node's column: the longest chain of edges leading to it. An exception comes before the
+/// rule it overrides (that rule's outcomes wait for it), so exceptions read left to right too.
 fn layers(slice: &Slice) -> HashMap<Node, usize> {
     let mut layer: HashMap<Node, usize> = slice
         .nodes
@@ -191,10 +192,7 @@ fn layers(slice: &Slice) -> HashMap<Node, usize> {
     // program had a cycle.
     for _ in 0..slice.nodes.len() {
         let mut changed = false;
-        for (from, to, edge) in &slice.edges {
-            if *edge == Edge::Overrides {
-                continue;
-            }
+        for (from, to, _) in &slice.edges {
             let next = layer.get(from).copied().unwrap_or(0) + 1;
             if let Some(current) = layer.get_mut(to) {
                 if *current < next {
@@ -205,25 +203,6 @@ fn layers(slice: &Slice) -> HashMap<Node, usize> {
         }
         if !changed {
             break;
-        }
-    }
-    // A rule of another policy stands beside the rule it is linked to.
-    for (from, to, edge) in &slice.edges {
-        if *edge != Edge::Overrides {
-            continue;
-        }
-        match (from, to) {
-            (Node::Other(_), own) | (own, Node::Other(_)) => {
-                let other = if matches!(from, Node::Other(_)) {
-                    from
-                } else {
-                    to
-                };
-                if let Some(l) = layer.get(own).copied() {
-                    layer.insert(*other, l);
-                }
-            }
-            _ => {}
         }
     }
     layer
@@ -277,8 +256,9 @@ pub fn svg(program: &Program, policy: &Policy, href: &dyn Fn(&Target) -> String)
         };
         let (ya, yb) = (y1 + NODE_HEIGHT / 2, y2 + NODE_HEIGHT / 2);
         let path = if x1 == x2 {
-            // Same column: an arc out to the left.
-            let bend = x1 - 28;
+            // Same column: an arc out to the left, wider the farther apart the two rules are,
+            // so that arcs between different pairs stay apart.
+            let bend = x1 - 12 - ((ya - yb).abs() / 5).min(COLUMN_GAP - 16);
             format!("M {x1} {ya} C {bend} {ya}, {bend} {yb}, {x1} {yb}")
         } else if x1 < x2 {
             let (sx, ex) = (x1 + NODE_WIDTH, x2);
@@ -397,13 +377,8 @@ fn describe(
             } else {
                 ("rule other", "#ffffff", "#6b7280")
             };
-            let label = if matches!(node, Node::Other(_)) {
-                rule.name.to_string()
-            } else {
-                rule_title(rule)
-            };
             (
-                label,
+                rule_title(rule),
                 format!("rule {}: {}", rule.name, rule_title(rule)),
                 rule_target(program, rule),
                 class,
