@@ -110,6 +110,60 @@ fn html_of_the_shipped_library_is_well_formed_and_every_rule_has_its_citation_li
 }
 
 #[test]
+fn markdown_links_resolve_and_exceptions_are_drawn() {
+    let program = shipped_library();
+    let files = generate(
+        &program,
+        &DocConfig {
+            format: Format::Markdown,
+            title: "Policy library".to_string(),
+        },
+    );
+    let texts: BTreeMap<&str, &str> = files
+        .iter()
+        .map(|f| (f.path.as_str(), std::str::from_utf8(&f.bytes).unwrap()))
+        .collect();
+    for (path, text) in &texts {
+        if !path.ends_with(".md") {
+            continue;
+        }
+        for link in text.split("](").skip(1) {
+            let target = &link[..link.find(')').unwrap()];
+            if target.starts_with("https://") {
+                continue;
+            }
+            let (file, anchor) = target.split_once('#').unwrap_or((target, ""));
+            let page = texts
+                .get(file)
+                .unwrap_or_else(|| panic!("{path}: `{target}` names no file"));
+            if !anchor.is_empty() {
+                assert!(
+                    page.contains(&format!("<a id=\"{anchor}\"></a>")),
+                    "{path}: `{target}`: no anchor"
+                );
+            }
+        }
+    }
+    // Each exception appears in the graph of its policy as a dashed edge to the rule it
+    // overrides, and in the graph of the overridden rule's policy.
+    for rule in program.rules.iter().filter(|r| !r.exception_to.is_empty()) {
+        let policy = &program.policies[rule.policy.index()];
+        let svg = texts[format!("policy-{}.svg", policy.name).as_str()];
+        assert!(svg.contains("class=\"edge overrides\""), "{}", rule.name);
+        for overridden in &rule.exception_to {
+            let other = &program.policies[program.rules[overridden.index()].policy.index()];
+            let svg = texts[format!("policy-{}.svg", other.name).as_str()];
+            assert!(
+                svg.contains(&format!("#rule-{}\"", rule.short_name)),
+                "{} is not drawn in the graph of {}",
+                rule.name,
+                other.name
+            );
+        }
+    }
+}
+
+#[test]
 fn chromium_renders_the_index_and_a_policy_page() {
     let Some(chromium) = find_chromium() else {
         println!(
