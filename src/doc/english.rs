@@ -364,11 +364,14 @@ impl<'p> English<'p> {
                         PresenceTest::NotEmpty => PresenceTest::Empty,
                     },
                 };
+                // "the findings are empty", "the fee is given".
+                let plural = matches!(self.ty(*value), Type::List(_) | Type::Set(_));
+                let verb = if plural { "are" } else { "is" };
                 out.push(Inline::text(match test {
-                    PresenceTest::Missing => " is not given",
-                    PresenceTest::NotMissing => " is given",
-                    PresenceTest::Empty => " is empty",
-                    PresenceTest::NotEmpty => " is not empty",
+                    PresenceTest::Missing => format!(" {verb} not given"),
+                    PresenceTest::NotMissing => format!(" {verb} given"),
+                    PresenceTest::Empty => format!(" {verb} empty"),
+                    PresenceTest::NotEmpty => format!(" {verb} not empty"),
                 }));
                 out
             }
