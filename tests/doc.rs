@@ -6,6 +6,7 @@
 //!   attributes are quoted, entities are complete, ids are unique) and every internal link
 //!   (`href` and `src` to a file of the site, and `#anchor`) resolves.
 //! - Every shipped rule appears on its policy's page with its citation linked.
+//! - The command writes Markdown with its SVG files, and reports a path that does not exist.
 //! - End to end: `vigil doc policies --out DIR`, then headless Chromium opens the index and a
 //!   policy page and the rules are in the DOM after the scripts ran (skipped, with a message,
 //!   when Chromium is not installed).
@@ -227,6 +228,37 @@ fn chromium_renders_the_index_and_a_policy_page() {
         .unwrap();
     assert!(status.status.success());
     assert!(std::fs::metadata(&screenshot).unwrap().len() > 10_000);
+}
+
+#[test]
+fn the_command_writes_markdown_and_reports_a_missing_path() {
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("doc-markdown");
+    let _ = std::fs::remove_dir_all(&out);
+    let output = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .current_dir(ROOT)
+        .args([
+            "doc",
+            "tests/doc/export_controls.vigil",
+            "--format",
+            "markdown",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("start at"));
+    assert!(out.join("index.md").is_file());
+    assert!(out.join("policy-bis.crime_control.svg").is_file());
+
+    let output = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .current_dir(ROOT)
+        .args(["doc", "tests/doc/no_such_file.vigil", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("does not exist"));
 }
 
 fn find_chromium() -> Option<String> {

@@ -71,10 +71,14 @@ fn write_block(out: &mut String, block: &Block) {
             out.push('\n');
         }
         Block::Facts(facts) => {
-            for (label, value) in facts {
-                out.push_str(&format!("- **{}:** {}\n", escape(label), inlines(value)));
-            }
-            out.push('\n');
+            // One paragraph with hard line breaks, so that a list right after it stays a list
+            // of its own.
+            let lines: Vec<String> = facts
+                .iter()
+                .map(|(label, value)| format!("**{}:** {}", escape(label), inlines(value)))
+                .collect();
+            out.push_str(&lines.join("\\\n"));
+            out.push_str("\n\n");
         }
         Block::Table(table) => write_table(out, table),
         Block::Section { id, content, .. } => {
