@@ -16,6 +16,7 @@
 
 pub mod date;
 pub mod diagnostic;
+pub mod doc;
 pub mod eval;
 pub mod library;
 pub mod screen;

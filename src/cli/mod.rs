@@ -2,6 +2,7 @@
 //! or looks at the terminal.
 
 mod check;
+mod doc;
 mod eval;
 mod explain;
 mod files;
@@ -60,6 +61,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Check(check::CheckArgs),
+    Doc(doc::DocArgs),
     Eval(eval::EvalArgs),
     Test(test::TestArgs),
 }
@@ -68,6 +70,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> ExitCode {
     let status = match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Doc(args) => doc::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Test(args) => test::run(&args),
     };
