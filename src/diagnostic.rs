@@ -46,6 +46,7 @@ codes! {
     E0010 => "a value is quoted with `{...}` where quoting is not allowed",
     E0011 => "a file or directory cannot be read",
     E0012 => "no policy files were found",
+    E0013 => "`vigil fmt` cannot lay out a file without changing its meaning or losing a comment",
 }
 
 impl fmt::Display for Code {

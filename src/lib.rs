@@ -13,6 +13,7 @@
 
 pub mod date;
 pub mod diagnostic;
+pub mod fmt;
 pub mod library;
 pub mod screen;
 pub mod source;
