@@ -509,7 +509,8 @@ impl<'a> Printer<'a> {
         block(header, body, attached.take(end), Level::Clause)
     }
 
-    /// `table NAME "Title"`, documentation, source, as of, columns, load, then one row a line.
+    /// `table NAME "Title"`, documentation, source, as of, columns, load, then one row a line,
+    /// the columns lined up.
     fn table(&self, table: &TableDecl, comments: Vec<Comment>) -> Doc {
         let mut units = Units::default();
         let header = units.add(header_span(
@@ -573,10 +574,11 @@ impl<'a> Printer<'a> {
             }
             body.push(Entry::new(attached.take(index), Doc::text(text)).render(Level::Clause));
         }
-        for (row, index) in table.rows.iter().zip(rows) {
-            body.push(
-                Entry::new(attached.take(index), Doc::text(row_text(row))).render(Level::Clause),
-            );
+        let cells: Vec<Vec<String>> = table.rows.iter().map(row_cells).collect();
+        let widths = column_widths(table, &cells);
+        for ((row, row_cells), index) in table.rows.iter().zip(&cells).zip(rows) {
+            let text = row_text(row, row_cells, &widths);
+            body.push(Entry::new(attached.take(index), Doc::text(text)).render(Level::Clause));
         }
         block(header, body, attached.take(end), Level::Clause)
     }
@@ -908,16 +910,63 @@ fn outcome_text(outcome: &Outcome) -> String {
     )
 }
 
-fn row_text(row: &Row) -> String {
-    let cells: Vec<String> = row
-        .cells
+/// The cells of a row as text.
+fn row_cells(row: &Row) -> Vec<String> {
+    row.cells
         .iter()
         .map(|cell| match cell {
             Cell::Value(value) => flat_expr(value),
             Cell::Dash(_) => "-".to_string(),
         })
+        .collect()
+}
+
+/// Cells wider than this (comma included) do not widen their column: one long name would
+/// otherwise push every row of the table far to the right. Such a cell just overflows.
+const MAX_ALIGNED_CELL: usize = 40;
+
+/// The width of each column of a table's rows, comma included, so that the columns line up: the
+/// widest cell. A `bool` column (`X` and `-`) is at least as wide as its name, so that a comment
+/// above the rows can name the columns over them, as the Country Chart does. A row's last cell
+/// is never padded and so does not count.
+fn column_widths(table: &TableDecl, rows: &[Vec<String>]) -> Vec<usize> {
+    let mut widths: Vec<usize> = table
+        .columns
+        .iter()
+        .map(|column| match &column.ty.kind {
+            TypeKind::Named(name) if name.node == "bool" => column.name.node.chars().count(),
+            _ => 0,
+        })
         .collect();
-    let mut text = format!("row {}", cells.join(", "));
+    for cells in rows {
+        for (position, cell) in cells.iter().enumerate().take(cells.len().saturating_sub(1)) {
+            let width = cell.chars().count() + 1;
+            if width > MAX_ALIGNED_CELL {
+                continue;
+            }
+            match widths.get_mut(position) {
+                Some(known) => *known = (*known).max(width),
+                None => widths.push(width),
+            }
+        }
+    }
+    widths
+}
+
+/// `row CELL, CELL, ... [effective DATE] [until DATE]`, each cell but the last padded to its
+/// column's width.
+fn row_text(row: &Row, cells: &[String], widths: &[usize]) -> String {
+    let mut text = String::from("row");
+    for (position, cell) in cells.iter().enumerate() {
+        text.push(' ');
+        if position + 1 == cells.len() {
+            text.push_str(cell);
+        } else {
+            let with_comma = format!("{cell},");
+            let width = widths.get(position).copied().unwrap_or(0);
+            text.push_str(&format!("{with_comma:<width$}"));
+        }
+    }
     if let Some(date) = &row.effective {
         text = format!("{text} effective {}", date.node);
     }
