@@ -1161,23 +1161,19 @@ impl ExprPrinter {
 
     /// `a and b and c` (or `or`): one group, broken before every operator when too long.
     fn chain(&mut self, expr: &Expr, op: BinaryOp, tail: Tail) -> Doc {
-        // The parser nests chains to the left; walk down the left side instead of recursing.
-        let mut operands = Vec::new();
-        let mut current = expr;
-        while let ExprKind::Binary {
-            op: inner,
-            lhs,
-            rhs,
-        } = &current.kind
-        {
-            if *inner != op {
-                break;
-            }
-            operands.push(rhs.as_ref());
-            current = lhs;
-        }
-        operands.push(current);
-        operands.reverse();
+        // The parser joins the operands of one chain into a balanced tree, so the tree does not
+        // say how the source grouped them. Print the longest chain that gives this tree back:
+        // usually every operand; when the source used parentheses, fewer, the others grouped in
+        // parentheses. Only short chains are tried besides the full one, to bound the work.
+        let leaves = chain_operands(expr, op);
+        let longest = leaves.len().saturating_sub(1).min(MAX_REGROUPED_CHAIN);
+        let operands = std::iter::once(leaves.len())
+            .chain((2..=longest).rev())
+            .find_map(|count| {
+                let mut operands = Vec::with_capacity(count);
+                cover_balanced(expr, op, count, &mut operands).then_some(operands)
+            })
+            .unwrap_or_else(|| vec![expr]);
         // Operands bind tighter than the chain; an `and` inside an `or` is parenthesized too,
         // which the grammar does not need but a reader does.
         let word = if op == BinaryOp::Or { "or" } else { "and" };
@@ -1197,5 +1193,55 @@ impl ExprPrinter {
             parts.push(self.expr(operand, min, operand_tail));
         }
         Doc::group(Doc::Concat(parts))
+    }
+}
+
+/// The operands of a chain of one operator, left to right, however the tree nests them.
+fn chain_operands(expr: &Expr, op: BinaryOp) -> Vec<&Expr> {
+    let mut operands = Vec::new();
+    // An explicit stack: chains can be long, and this needs no recursion.
+    let mut pending = vec![expr];
+    while let Some(current) = pending.pop() {
+        match &current.kind {
+            ExprKind::Binary {
+                op: inner,
+                lhs,
+                rhs,
+            } if *inner == op => {
+                pending.push(rhs);
+                pending.push(lhs);
+            }
+            _ => operands.push(current),
+        }
+    }
+    operands
+}
+
+/// The longest chain tried when a chain's operands were grouped with parentheses.
+const MAX_REGROUPED_CHAIN: usize = 64;
+
+/// Whether `expr` is the tree the parser builds for a chain of `count` operands joined by `op`
+/// (the first half, rounded up, on the left, the rest on the right, each half the same way); if
+/// so, `operands` receives those operands in order.
+fn cover_balanced<'e>(
+    expr: &'e Expr,
+    op: BinaryOp,
+    count: usize,
+    operands: &mut Vec<&'e Expr>,
+) -> bool {
+    if count == 1 {
+        operands.push(expr);
+        return true;
+    }
+    match &expr.kind {
+        ExprKind::Binary {
+            op: inner,
+            lhs,
+            rhs,
+        } if *inner == op && count >= 2 => {
+            cover_balanced(lhs, op, count.div_ceil(2), operands)
+                && cover_balanced(rhs, op, count / 2, operands)
+        }
+        _ => false,
     }
 }
