@@ -52,6 +52,7 @@ codes! {
     E0010 => "a value is quoted with `{...}` where quoting is not allowed",
     E0011 => "a file or directory cannot be read",
     E0012 => "no policy files were found",
+    E0013 => "`vigil fmt` cannot lay out a file without changing its meaning or losing a comment",
     E0101 => "a name is declared twice",
     E0102 => "a name is not declared",
     E0103 => "a name is declared in several imported files",

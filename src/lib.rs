@@ -18,6 +18,7 @@ pub mod date;
 pub mod diagnostic;
 pub mod doc;
 pub mod eval;
+pub mod fmt;
 pub mod library;
 pub mod screen;
 pub mod semantic;

@@ -8,6 +8,7 @@ mod explain;
 mod files;
 mod input;
 mod library;
+mod fmt;
 mod output;
 mod test;
 
@@ -64,6 +65,7 @@ pub enum Command {
     Doc(doc::DocArgs),
     Eval(eval::EvalArgs),
     Test(test::TestArgs),
+    Fmt(fmt::FmtArgs),
 }
 
 /// Runs a parsed command line and returns the process's exit status.
@@ -73,6 +75,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Doc(args) => doc::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
     };
     ExitCode::from(status)
 }
