@@ -667,6 +667,9 @@ impl<'a> Printer<'a> {
                 field.name.node,
                 type_text(&field.ty)
             ))];
+            if let Some(default) = &field.default {
+                parts.push(Doc::text(format!(" default {}", flat_expr(default))));
+            }
             match &field.doc {
                 Some(ast::Doc {
                     text, block: true, ..
