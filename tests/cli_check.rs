@@ -29,7 +29,7 @@ policy bis.restraints "Restraint devices"
 end
 "#;
 
-const BROKEN_POLICY: &str = r#"policy bis.restraints "Restraint devices"
+const BROKEN_POLICY: &str = r#"policy bis.restraints_draft "Restraint devices (draft)"
   cite "15 CFR 742.7(a)(4)"
 
   rule restraints_license
@@ -207,8 +207,8 @@ fn a_directory_is_searched_recursively_for_vigil_files() {
     let dir = scratch("recursive").unwrap();
     write(
         &dir,
-        "policies/schema.vigil",
-        "schema transaction\n  destination: country\nend\n",
+        "policies/notes.vigil",
+        "# Notes for the policy authors; declarations live beside the rules.\n",
     )
     .unwrap();
     write(&dir, "policies/bis/restraints.vigil", CLEAN_POLICY).unwrap();
@@ -280,7 +280,7 @@ fn deny_warnings_is_accepted_and_keeps_errors_fatal() {
 fn every_file_is_reported_in_one_run() {
     let dir = scratch("several_files").unwrap();
     write(&dir, "a.vigil", BROKEN_POLICY).unwrap();
-    write(&dir, "b.vigil", BROKEN_POLICY).unwrap();
+    write(&dir, "b.vigil", BROKEN_POLICY.replace("restraints_draft", "restraints_other")).unwrap();
     write(&dir, "c.vigil", CLEAN_POLICY).unwrap();
     let output = vigil(&dir, &["check", "a.vigil", "b.vigil", "c.vigil"]).unwrap();
     assert_eq!(output.status.code(), Some(1));
