@@ -6,6 +6,7 @@ mod eval;
 mod explain;
 mod files;
 mod input;
+mod junit;
 mod library;
 mod output;
 mod test;
