@@ -2,6 +2,7 @@
 //! or looks at the terminal.
 
 mod check;
+mod diff;
 mod eval;
 mod explain;
 mod files;
@@ -62,6 +63,7 @@ pub struct Cli {
 pub enum Command {
     Check(check::CheckArgs),
     Eval(eval::EvalArgs),
+    Diff(diff::DiffArgs),
     Test(test::TestArgs),
 }
 
@@ -70,6 +72,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let status = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Test(args) => test::run(&args),
     };
     ExitCode::from(status)

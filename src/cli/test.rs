@@ -2,18 +2,15 @@
 //! programs (JSON) or for CI systems (JUnit XML), and measure how much of the library they
 //! cover.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 use serde_json::{json, Value as Json};
-use vigil::diagnostic;
 use vigil::eval::coverage::{Coverage, CoverageTally, FileCoverage};
 use vigil::eval::testing::{run_test, Failure, TestResult};
-use vigil::eval::{DecisionRecord, Evaluator, RunConfig};
+use vigil::eval::{DecisionRecord, RunConfig};
 use vigil::semantic::ir::{OutcomeOp, Program, Test};
 use vigil::semantic::Loader;
 
@@ -99,7 +96,7 @@ pub fn run(args: &TestArgs) -> u8 {
     } else {
         args.paths.clone()
     };
-    let Some(evaluator) = compile(&paths) else {
+    let Some(evaluator) = library::compile_paths(&paths, &[]).and_then(library::evaluator) else {
         return EXIT_USAGE;
     };
     let program = evaluator.engine().program();
@@ -159,39 +156,6 @@ pub fn run(args: &TestArgs) -> u8 {
         }
     }
     status
-}
-
-/// Compiles the library, printing its diagnostics when it does not compile.
-fn compile(paths: &[PathBuf]) -> Option<Evaluator> {
-    let loaded = match files::load(paths) {
-        Ok(loaded) => loaded,
-        Err(files::MissingPath(path)) => {
-            eprintln!("error: `{}` does not exist", path.display());
-            return None;
-        }
-    };
-    let mut loader = files::FileLoader::default();
-    let (compiled, mut diagnostics) = vigil::compile(loaded.files, &mut loader);
-    diagnostics.extend(loaded.diagnostics);
-    let render = diagnostic::RenderConfig {
-        color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-        width: 100,
-    };
-    let Some(compiled) = compiled.filter(|_| !diagnostics.iter().any(|d| d.is_error())) else {
-        for d in &diagnostics {
-            eprint!("{}", diagnostic::render_human(d, render));
-        }
-        eprintln!("error: the policies do not compile");
-        return None;
-    };
-    let hash = library::content_hash(&compiled.program.files);
-    match Evaluator::new(Arc::new(compiled.program), Arc::from(hash)) {
-        Ok(evaluator) => Some(evaluator),
-        Err(error) => {
-            eprintln!("error: the policies cannot be evaluated: {error:?}");
-            None
-        }
-    }
 }
 
 /// The report for people: each failing test with its failures and the rules that fired, the

@@ -13,4 +13,5 @@ pub use transaction::{validate, InputError};
 mod record;
 pub use record::{location, to_json, DecisionRecord, Evaluator, EvaluatorError};
 pub mod coverage;
+pub mod diff;
 pub mod testing;
