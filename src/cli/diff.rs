@@ -73,7 +73,7 @@ pub struct DiffArgs {
     pub format: DiffFormat,
 }
 
-fn parse_data(text: &str) -> Result<(String, PathBuf), String> {
+pub fn parse_data(text: &str) -> Result<(String, PathBuf), String> {
     match text.split_once('=') {
         Some((name, path)) if !name.is_empty() && !path.is_empty() => {
             Ok((name.to_string(), PathBuf::from(path)))
@@ -368,11 +368,11 @@ fn human(
     const ROWS_SHOWN: usize = 10;
     for table in &structure.tables_changed {
         out.push_str(&format!(
-            "  changed {} ({}): {} rows added, {} removed\n",
+            "  changed {} ({}): {} added, {} removed\n",
             table.table,
             table.at,
-            table.rows_added.len(),
-            table.rows_removed.len()
+            rows(table.rows_added.len()),
+            rows(table.rows_removed.len())
         ));
         for row in table.rows_removed.iter().take(ROWS_SHOWN) {
             out.push_str(&format!("    - {row}\n"));
@@ -419,6 +419,15 @@ fn human(
     };
     out.push_str(&format!("\n{verdict}\n"));
     out
+}
+
+/// `1 row`, `2 rows`.
+fn rows(count: usize) -> String {
+    if count == 1 {
+        "1 row".into()
+    } else {
+        format!("{count} rows")
+    }
 }
 
 /// An aspect's text as shown, `(none)` when absent.

@@ -2,6 +2,7 @@
 //! or looks at the terminal.
 
 mod check;
+mod corpus;
 mod diff;
 mod eval;
 mod explain;
@@ -64,6 +65,7 @@ pub enum Command {
     Check(check::CheckArgs),
     Eval(eval::EvalArgs),
     Diff(diff::DiffArgs),
+    Corpus(corpus::CorpusArgs),
     Test(test::TestArgs),
 }
 
@@ -73,6 +75,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Corpus(args) => corpus::run(&args),
         Command::Test(args) => test::run(&args),
     };
     ExitCode::from(status)

@@ -12,6 +12,7 @@ pub use engine::{ConditionTruths, Engine, Outcome, RuleResult, RunConfig, SeenTr
 pub use transaction::{validate, InputError};
 mod record;
 pub use record::{location, to_json, DecisionRecord, Evaluator, EvaluatorError};
+pub mod corpus;
 pub mod coverage;
 pub mod diff;
 pub mod testing;
