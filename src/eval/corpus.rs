@@ -13,7 +13,9 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value as Json};
 
-use super::engine::{RuleResult, RunConfig};
+use rayon::prelude::*;
+
+use super::engine::{ConditionTruths, Outcome, RuleResult, RunConfig};
 use super::record::Evaluator;
 use crate::date::Date;
 use crate::semantic::ir::{Decimal, ExprKind, Program, RecordId, Type, Value};
@@ -42,6 +44,15 @@ pub struct Corpus {
 /// rules that need a rare combination, bounded so that unreachable rules cost little.
 const ATTEMPTS_PER_TRANSACTION: usize = 50;
 
+/// How many candidates in a row may fire no new rule before guidance gives up, at least and
+/// per transaction asked for: the rules left then need a combination random draws seldom
+/// make, or data the library does not have. A larger corpus searches longer.
+const STAGNATION_FLOOR: usize = 2000;
+const STAGNATION_PER_TRANSACTION: usize = 5;
+
+/// How many candidates are evaluated together, in parallel.
+const BATCH: usize = 64;
+
 /// Generates a corpus for the evaluator's library.
 pub fn generate(evaluator: &Evaluator, config: CorpusConfig) -> Corpus {
     let program = evaluator.engine().program();
@@ -53,39 +64,77 @@ pub fn generate(evaluator: &Evaluator, config: CorpusConfig) -> Corpus {
         serial: 0,
     };
     let mut fired = vec![false; program.rules.len()];
+    let mut seen = ConditionTruths::for_program(program);
+    // Candidates that made some condition true or false for the first time: mutating them
+    // reaches the rules whose conditions need several things at once.
+    let mut seeds: Vec<Json> = Vec::new();
     let mut transactions = Vec::with_capacity(config.count);
     let mut attempts = 0;
+    let mut since_progress = 0;
     let budget = config.count.saturating_mul(ATTEMPTS_PER_TRANSACTION);
-    while transactions.len() < config.count {
-        let Some(candidate) = generator.transaction() else {
+    let stagnation = STAGNATION_FLOOR.max(config.count.saturating_mul(STAGNATION_PER_TRANSACTION));
+    let run = RunConfig {
+        coverage: true,
+        ..RunConfig::default()
+    };
+    'generating: while transactions.len() < config.count {
+        // Candidates are drawn in order and evaluated in parallel, then examined in order, so
+        // the corpus does not depend on how the work was shared between threads.
+        let mut batch: Vec<Json> = Vec::with_capacity(BATCH);
+        for _ in 0..BATCH {
+            let seed = generator.random.pick(&seeds).cloned();
+            let candidate = match seed {
+                Some(seed) if generator.random.chance(60) => Some(generator.mutate(seed)),
+                _ => generator.transaction(),
+            };
+            batch.extend(candidate);
+        }
+        if batch.is_empty() {
             break;
-        };
-        attempts += 1;
-        let (record, outcome) = evaluator.evaluate_json(&candidate, None, RunConfig::default());
-        let Some(outcome) = outcome.filter(|_| record.errors.is_empty()) else {
+        }
+        let outcomes: Vec<Option<Outcome>> = batch
+            .par_iter()
+            .map(|candidate| {
+                let (record, outcome) = evaluator.evaluate_json(candidate, None, run);
+                outcome.filter(|_| record.errors.is_empty())
+            })
+            .collect();
+        for (candidate, outcome) in batch.into_iter().zip(outcomes) {
+            attempts += 1;
             if attempts > budget.saturating_mul(2) {
-                break;
+                break 'generating;
             }
-            continue;
-        };
-        let mut fires_new_rule = false;
-        for (seen, result) in fired.iter_mut().zip(&outcome.rules) {
-            if matches!(result, RuleResult::Fired(_)) && !*seen {
-                *seen = true;
-                fires_new_rule = true;
+            // A candidate the schema rejects (which the generator should not make) is skipped.
+            let Some(outcome) = outcome else { continue };
+            let mut fires_new_rule = false;
+            for (done, result) in fired.iter_mut().zip(&outcome.rules) {
+                if matches!(result, RuleResult::Fired(_)) && !*done {
+                    *done = true;
+                    fires_new_rule = true;
+                }
             }
-        }
-        let guiding = attempts <= budget && fired.iter().any(|f| !f);
-        if fires_new_rule || !guiding {
-            let mut kept = candidate;
-            // Identifiers count the transactions kept, not the candidates tried.
-            if let Some(Json::String(id)) = kept.get_mut("id") {
-                *id = format!("gen-{}", transactions.len() + 1);
+            if seen.lacks_some_of(&outcome.truths) {
+                seen.merge(&outcome.truths);
+                seeds.push(candidate.clone());
             }
-            transactions.push(kept);
-        }
-        if attempts > budget.saturating_mul(2) {
-            break;
+            since_progress = if fires_new_rule {
+                0
+            } else {
+                since_progress + 1
+            };
+            let guiding =
+                attempts <= budget && since_progress < stagnation && fired.iter().any(|f| !f);
+            if fires_new_rule || !guiding {
+                let mut kept = candidate;
+                // Identifiers count the transactions kept, not the candidates tried.
+                if let Some(Json::String(id)) = kept.get_mut("id") {
+                    *id = format!("gen-{}", transactions.len() + 1);
+                }
+                transactions.push(kept);
+                if transactions.len() == config.count {
+                    break 'generating;
+                }
+            }
         }
     }
     let unfired = program
@@ -313,6 +362,49 @@ impl Generator<'_> {
         Some(self.record(schema, Depth::Top))
     }
 
+    /// A copy of a transaction with one value drawn anew: a field of the transaction, or a
+    /// field of one element of a list of records (one item, one party), so that the rest of
+    /// what made the transaction interesting stays.
+    fn mutate(&mut self, mut transaction: Json) -> Json {
+        self.serial += 1;
+        if let Some(schema) = self.program.schema {
+            self.mutate_record(&mut transaction, schema, Depth::Top);
+        }
+        if let Some(Json::String(id)) = transaction.get_mut("id") {
+            *id = format!("candidate-{}", self.serial);
+        }
+        transaction
+    }
+
+    fn mutate_record(&mut self, object: &mut Json, id: RecordId, depth: Depth) {
+        let program = self.program;
+        let Some(record) = program.record(id) else {
+            return;
+        };
+        let Some(field) = self.random.pick(&record.fields) else {
+            return;
+        };
+        let Json::Object(map) = object else { return };
+        if let (Type::List(element) | Type::Set(element), Some(Json::Array(items))) =
+            (&field.ty, map.get_mut(&*field.name))
+        {
+            if let Type::Record(inner) = **element {
+                let index = self.random.below(items.len());
+                let descend = self.random.chance(75);
+                if let Some(item) = items.get_mut(index).filter(|_| descend) {
+                    self.mutate_record(item, inner, Depth::Nested);
+                    return;
+                }
+            }
+        }
+        if (field.optional || field.default.is_some()) && self.random.chance(20) {
+            map.remove(&*field.name);
+            return;
+        }
+        let value = self.record_field(field, depth, &mut None);
+        map.insert(field.name.to_string(), value);
+    }
+
     fn record(&mut self, id: RecordId, depth: Depth) -> Json {
         let mut object = Map::new();
         let Some(record) = self.program.record(id) else {
@@ -324,29 +416,38 @@ impl Generator<'_> {
             if absent_allowed && self.random.chance(30) {
                 continue;
             }
-            let value = match (&*field.name, &field.ty, depth) {
-                ("id", Type::String, Depth::Top) => {
-                    Json::String(format!("candidate-{}", self.serial))
-                }
-                ("name", Type::String, _) => {
-                    let (name, aliases) = self.party_name();
-                    listed = Some((name.clone(), aliases));
-                    Json::String(name)
-                }
-                ("aliases", Type::List(_) | Type::Set(_), _) => {
-                    let aliases = listed.as_ref().map(|(_, a)| a.clone()).unwrap_or_default();
-                    let chosen: Vec<Json> = aliases
-                        .into_iter()
-                        .filter(|_| self.random.chance(50))
-                        .map(Json::String)
-                        .collect();
-                    Json::Array(chosen)
-                }
-                _ => self.value(&field.ty, field.min_len),
-            };
+            let value = self.record_field(field, depth, &mut listed);
             object.insert(field.name.to_string(), value);
         }
         Json::Object(object)
+    }
+
+    /// A value for one field of a record. `listed` carries a screening-list name chosen for
+    /// `name` on to the `aliases` after it.
+    fn record_field(
+        &mut self,
+        field: &crate::semantic::ir::Field,
+        depth: Depth,
+        listed: &mut Option<(String, Vec<String>)>,
+    ) -> Json {
+        match (&*field.name, &field.ty, depth) {
+            ("id", Type::String, Depth::Top) => Json::String(format!("candidate-{}", self.serial)),
+            ("name", Type::String, _) => {
+                let (name, aliases) = self.party_name();
+                *listed = Some((name.clone(), aliases));
+                Json::String(name)
+            }
+            ("aliases", Type::List(_) | Type::Set(_), _) => {
+                let aliases = listed.as_ref().map(|(_, a)| a.clone()).unwrap_or_default();
+                let chosen: Vec<Json> = aliases
+                    .into_iter()
+                    .filter(|_| self.random.chance(50))
+                    .map(Json::String)
+                    .collect();
+                Json::Array(chosen)
+            }
+            _ => self.value(&field.ty, field.min_len),
+        }
     }
 
     /// A party's name: half the time one on a screening list, with its aliases.

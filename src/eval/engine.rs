@@ -375,6 +375,15 @@ impl ConditionTruths {
         }
     }
 
+    /// Whether another run saw some truth value of some condition that this one has not.
+    pub fn lacks_some_of(&self, other: &ConditionTruths) -> bool {
+        other
+            .0
+            .iter()
+            .enumerate()
+            .any(|(index, theirs)| theirs & !self.0.get(index).copied().unwrap_or(0) != 0)
+    }
+
     /// Adds what another run saw, as across the tests of a suite.
     pub fn merge(&mut self, other: &ConditionTruths) {
         if self.0.len() < other.0.len() {
