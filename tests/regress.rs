@@ -10,10 +10,9 @@
 
 #![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
-    reason = "a test fails loudly"
+    reason = "helpers of a test fail loudly, like the test"
 )]
 
 use std::collections::BTreeSet;

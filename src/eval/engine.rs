@@ -904,8 +904,11 @@ impl Ctx<'_> {
                         None => return Truth::Unknown,
                     }
                 }
-                Some(Narrowing::Lookup(found)) => self.lookup_all(found),
-                Some(Narrowing::None) | None => None,
+                // With coverage, every row is visited so that an indexed conjunct is seen false
+                // on the rows the index would skip; it skips only rows where the conjunct is
+                // false, so the result is the same.
+                Some(Narrowing::Lookup(found)) if !self.config.coverage => self.lookup_all(found),
+                Some(Narrowing::Lookup(_) | Narrowing::None) | None => None,
             };
             let indices: Box<dyn Iterator<Item = usize>> = match candidates {
                 Some(list) => Box::new(list.into_iter()),
