@@ -695,3 +695,26 @@ fn corpus_fires_every_rule_of_the_fixture_and_evaluates_cleanly() {
         eval.stderr
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Coverage does not change results
+// ---------------------------------------------------------------------------------------
+
+/// The tests of a JSON report without its coverage.
+fn tests_of(report: &str) -> serde_json::Value {
+    let mut json: serde_json::Value = serde_json::from_str(report).unwrap();
+    json.as_object_mut().unwrap().remove("coverage");
+    json
+}
+
+#[test]
+fn measuring_coverage_does_not_change_any_result() {
+    for library in ["tests/regress/library", "policies"] {
+        let plain = vigil(&["test", library, "--format", "json"]);
+        let measured = vigil(&["test", library, "--format", "json", "--coverage"]);
+        assert_eq!(plain.status, measured.status);
+        assert_eq!(tests_of(&plain.stdout), tests_of(&measured.stdout));
+        let report: serde_json::Value = serde_json::from_str(&measured.stdout).unwrap();
+        assert!(report["coverage"]["total"]["rules"].as_u64().unwrap() > 0);
+    }
+}
