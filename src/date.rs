@@ -46,6 +46,14 @@ impl Date {
     pub fn ymd(self) -> (i32, u32, u32) {
         civil_from_days(self.0)
     }
+
+    /// The day `days` days later (earlier when negative), or `None` outside the years 1 to
+    /// 9999 that dates are written in.
+    pub fn add_days(self, days: i32) -> Option<Date> {
+        let moved = Date(self.0.checked_add(days)?);
+        let (year, _, _) = moved.ymd();
+        (1..=9999).contains(&year).then_some(moved)
+    }
 }
 
 impl fmt::Display for Date {
@@ -110,6 +118,14 @@ mod tests {
             assert_eq!(Date::parse(text).unwrap().to_string(), text);
         }
         assert_eq!(Date::parse("1970-01-02").unwrap().days(), 1);
+    }
+
+    #[test]
+    fn adds_days_across_months_and_years() {
+        let day = Date::parse("2020-12-31").unwrap();
+        assert_eq!(day.add_days(1).unwrap().to_string(), "2021-01-01");
+        assert_eq!(day.add_days(-366).unwrap().to_string(), "2019-12-31");
+        assert_eq!(Date::parse("9999-12-31").unwrap().add_days(1), None);
     }
 
     #[test]

@@ -1,9 +1,14 @@
 //! Loading the policy library for `vigil eval`: the library embedded in the binary, or the
 //! directories given with `--policy`, plus the data given with `--data NAME=PATH`.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
+use vigil::diagnostic;
+use vigil::eval::Evaluator;
+use vigil::semantic::ir::Program;
 use vigil::semantic::Loader;
 use vigil::source::SourceFile;
 
@@ -66,4 +71,50 @@ pub fn content_hash(files: &[SourceFile]) -> String {
     let digest = hasher.finalize();
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     format!("sha256:{hex}")
+}
+
+/// Compiles the policy files under `paths` with the data given as `inputs`, printing every
+/// diagnostic on standard error when the library does not compile. `None` also when a path
+/// does not exist.
+pub fn compile_paths(paths: &[PathBuf], inputs: &[(String, PathBuf)]) -> Option<Program> {
+    let loaded = match files::load(paths) {
+        Ok(loaded) => loaded,
+        Err(files::MissingPath(path)) => {
+            eprintln!("error: `{}` does not exist", path.display());
+            return None;
+        }
+    };
+    let mut loader = files::FileLoader {
+        inputs: inputs.to_vec(),
+    };
+    let (compiled, mut diagnostics) = vigil::compile(loaded.files, &mut loader);
+    diagnostics.extend(loaded.diagnostics);
+    let render = diagnostic::RenderConfig {
+        color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        width: 100,
+    };
+    let Some(compiled) = compiled.filter(|_| !diagnostics.iter().any(|d| d.is_error())) else {
+        for d in &diagnostics {
+            eprint!("{}", diagnostic::render_human(d, render));
+        }
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "error: the policies in `{}` do not compile",
+            shown.join("`, `")
+        );
+        return None;
+    };
+    Some(compiled.program)
+}
+
+/// Prepares a compiled program for evaluation, stamping records with its content hash.
+pub fn evaluator(program: Program) -> Option<Evaluator> {
+    let hash = content_hash(&program.files);
+    match Evaluator::new(Arc::new(program), Arc::from(hash)) {
+        Ok(evaluator) => Some(evaluator),
+        Err(error) => {
+            eprintln!("error: the policies cannot be evaluated: {error:?}");
+            None
+        }
+    }
 }

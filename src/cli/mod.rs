@@ -3,10 +3,13 @@
 
 mod check;
 mod doc;
+mod corpus;
+mod diff;
 mod eval;
 mod explain;
 mod files;
 mod input;
+mod junit;
 mod library;
 mod fmt;
 mod output;
@@ -64,6 +67,8 @@ pub enum Command {
     Check(check::CheckArgs),
     Doc(doc::DocArgs),
     Eval(eval::EvalArgs),
+    Diff(diff::DiffArgs),
+    Corpus(corpus::CorpusArgs),
     Test(test::TestArgs),
     Fmt(fmt::FmtArgs),
 }
@@ -74,6 +79,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Doc(args) => doc::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Diff(args) => diff::run(&args),
+        Command::Corpus(args) => corpus::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Fmt(args) => fmt::run(&args),
     };

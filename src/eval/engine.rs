@@ -33,6 +33,9 @@ pub enum Step {
 struct ScreenHint {
     party: ExprId,
     shape: MatchShape,
+    /// The `party matches entry` conjunct itself, which coverage records as false for the rows
+    /// the hint skips.
+    conjunct: ExprId,
 }
 
 /// A hint for a quantifier over a table whose condition requires a column to equal, or an ECCN
@@ -246,6 +249,11 @@ impl Engine {
             rules: vec![RuleResult::NotInForce; program.rules.len()],
             screened: Vec::new(),
             missing: Vec::new(),
+            truths: if config.coverage {
+                ConditionTruths::for_program(program)
+            } else {
+                ConditionTruths::default()
+            },
             config,
         };
         for step in &self.order {
@@ -263,6 +271,7 @@ impl Engine {
                 .collect(),
             rules: ctx.rules,
             matches,
+            truths: ctx.truths,
         }
     }
 }
@@ -317,6 +326,73 @@ pub struct Outcome {
     /// What happened to every rule, by [`RuleId`].
     pub rules: Vec<RuleResult>,
     pub matches: Vec<PartyMatch>,
+    /// The truth values conditions took; empty unless [`RunConfig::coverage`] asked for them.
+    pub truths: ConditionTruths,
+}
+
+/// The truth values each condition took while evaluating, by expression, for condition
+/// coverage. Recorded only with [`RunConfig::coverage`]: every condition that is evaluated as
+/// a truth (a `when` or `unless`, an operand of `and`, `or` and `not`, a quantifier's body)
+/// notes whether it was true, false or unknown.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConditionTruths(Vec<u8>);
+
+/// Which truth values one condition was seen to take.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SeenTruths {
+    pub was_true: bool,
+    pub was_false: bool,
+    pub was_unknown: bool,
+}
+
+const SEEN_TRUE: u8 = 1;
+const SEEN_FALSE: u8 = 2;
+const SEEN_UNKNOWN: u8 = 4;
+
+impl ConditionTruths {
+    /// Room for every expression of a program, none seen yet.
+    pub fn for_program(program: &Program) -> ConditionTruths {
+        ConditionTruths(vec![0; program.exprs.len()])
+    }
+
+    fn record(&mut self, expr: ExprId, truth: Truth) {
+        if let Some(seen) = self.0.get_mut(expr.index()) {
+            *seen |= match truth {
+                Truth::True => SEEN_TRUE,
+                Truth::False => SEEN_FALSE,
+                Truth::Unknown => SEEN_UNKNOWN,
+            };
+        }
+    }
+
+    /// What one condition was seen to be.
+    pub fn seen(&self, expr: ExprId) -> SeenTruths {
+        let bits = self.0.get(expr.index()).copied().unwrap_or(0);
+        SeenTruths {
+            was_true: bits & SEEN_TRUE != 0,
+            was_false: bits & SEEN_FALSE != 0,
+            was_unknown: bits & SEEN_UNKNOWN != 0,
+        }
+    }
+
+    /// Whether another run saw some truth value of some condition that this one has not.
+    pub fn lacks_some_of(&self, other: &ConditionTruths) -> bool {
+        other
+            .0
+            .iter()
+            .enumerate()
+            .any(|(index, theirs)| theirs & !self.0.get(index).copied().unwrap_or(0) != 0)
+    }
+
+    /// Adds what another run saw, as across the tests of a suite.
+    pub fn merge(&mut self, other: &ConditionTruths) {
+        if self.0.len() < other.0.len() {
+            self.0.resize(other.0.len(), 0);
+        }
+        for (mine, theirs) in self.0.iter_mut().zip(&other.0) {
+            *mine |= theirs;
+        }
+    }
 }
 
 /// One rule's contribution to a decision.
@@ -345,6 +421,7 @@ struct Ctx<'e> {
     screened: Vec<Screened>,
     /// Expressions that read missing information while evaluating the current rule.
     missing: Vec<ExprId>,
+    truths: ConditionTruths,
     config: RunConfig,
 }
 
@@ -354,6 +431,9 @@ pub struct RunConfig {
     /// For rules that did not fire, find the first part of the condition that failed and the
     /// values it read. Costs a second look at those conditions, so only explanations ask.
     pub why_not: bool,
+    /// Record the truth values of conditions in [`Outcome::truths`], for `vigil test
+    /// --coverage`. Off, evaluation records nothing.
+    pub coverage: bool,
 }
 
 impl Ctx<'_> {
@@ -575,10 +655,14 @@ impl Ctx<'_> {
     }
 
     fn truth(&mut self, expr: ExprId) -> Truth {
-        match self.value(expr) {
+        let truth = match self.value(expr) {
             Value::Bool(b) => Truth::from_bool(b),
             _ => Truth::Unknown,
+        };
+        if self.config.coverage {
+            self.truths.record(expr, truth);
         }
+        truth
     }
 
     /// Evaluates an expression. A condition evaluates to `Bool` or, when unknown, `Missing`.
@@ -802,16 +886,29 @@ impl Ctx<'_> {
                     let party = self.value(hint.party);
                     match self.screen(&party, &hint.shape) {
                         Some(hits) => {
-                            let mut rows: Vec<usize> = hits.iter().map(|m| m.entry).collect();
-                            rows.sort_unstable();
-                            rows.dedup();
-                            Some(rows)
+                            let mut matched: Vec<usize> = hits.iter().map(|m| m.entry).collect();
+                            matched.sort_unstable();
+                            matched.dedup();
+                            // The rows skipped here are rows where `party matches entry` is
+                            // false; coverage counts them as if they had been visited.
+                            if self.config.coverage
+                                && rows.iter().enumerate().any(|(index, (dates, _))| {
+                                    dates.contains(self.date)
+                                        && matched.binary_search(&index).is_err()
+                                })
+                            {
+                                self.truths.record(hint.conjunct, Truth::False);
+                            }
+                            Some(matched)
                         }
                         None => return Truth::Unknown,
                     }
                 }
-                Some(Narrowing::Lookup(found)) => self.lookup_all(found),
-                Some(Narrowing::None) | None => None,
+                // With coverage, every row is visited so that an indexed conjunct is seen false
+                // on the rows the index would skip; it skips only rows where the conjunct is
+                // false, so the result is the same.
+                Some(Narrowing::Lookup(found)) if !self.config.coverage => self.lookup_all(found),
+                Some(Narrowing::Lookup(_) | Narrowing::None) | None => None,
             };
             let indices: Box<dyn Iterator<Item = usize>> = match candidates {
                 Some(list) => Box::new(list.into_iter()),
@@ -1342,6 +1439,7 @@ fn screen_hint(
                     Some(ScreenHint {
                         party: *party,
                         shape: *shape,
+                        conjunct: id,
                     })
                 }
                 _ => None,

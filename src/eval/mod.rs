@@ -8,8 +8,11 @@ pub mod engine;
 mod transaction;
 mod walk;
 
-pub use engine::{Engine, Outcome, RuleResult, RunConfig};
+pub use engine::{ConditionTruths, Engine, Outcome, RuleResult, RunConfig, SeenTruths};
 pub use transaction::{validate, InputError};
 mod record;
 pub use record::{location, to_json, DecisionRecord, Evaluator, EvaluatorError};
+pub mod corpus;
+pub mod coverage;
+pub mod diff;
 pub mod testing;

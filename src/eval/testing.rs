@@ -53,11 +53,13 @@ impl TestResult {
     }
 }
 
-/// Runs one test. `read_file` reads a `given file` by its resolved path.
+/// Runs one test. `read_file` reads a `given file` by its resolved path; `config` says what
+/// the outcome records beyond the decisions (condition truths for coverage).
 pub fn run_test(
     evaluator: &Evaluator,
     test: &Test,
     read_file: &mut dyn FnMut(&str) -> Result<String, String>,
+    config: RunConfig,
 ) -> TestResult {
     let program = evaluator.engine().program();
     let text = match &test.given {
@@ -85,7 +87,7 @@ pub fn run_test(
             })
         }
     };
-    let (record, outcome) = evaluator.evaluate_json(&json, test.as_of, RunConfig::default());
+    let (record, outcome) = evaluator.evaluate_json(&json, test.as_of, config);
     let mut failures = Vec::new();
     let expects_rejection = test.expects.iter().find_map(|e| match e {
         Expectation::Rejected(location) => Some(*location),
