@@ -3,6 +3,7 @@
 
 mod check;
 mod files;
+mod graph;
 mod output;
 
 use std::process::ExitCode;
@@ -55,12 +56,14 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Check(check::CheckArgs),
+    Graph(graph::GraphArgs),
 }
 
 /// Runs a parsed command line and returns the process's exit status.
 pub fn run(cli: Cli) -> ExitCode {
     let status = match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Graph(args) => graph::run(&args),
     };
     ExitCode::from(status)
 }

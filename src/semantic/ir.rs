@@ -164,7 +164,7 @@ impl DateRange {
 impl fmt::Display for DateRange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.effective, self.until) {
-            (None, None) => f.write_str("always"),
+            (None, None) => f.write_str("on every day"),
             (Some(from), None) => write!(f, "from {from}"),
             (None, Some(to)) => write!(f, "until {to}"),
             (Some(from), Some(to)) => write!(f, "from {from} until {to}"),

@@ -142,6 +142,8 @@ pub(crate) struct Context<'a> {
     pub schema_file: Option<FileId>,
     /// Compiled sets of table columns, so each column is compiled once.
     pub column_sets: HashMap<(TableId, u16), ir::SetId>,
+    /// Policies by name, to find a second declaration.
+    pub policy_names: HashMap<Arc<str>, PolicyId>,
     /// Rule ids by policy and short name, for `exception to NAME` within a policy.
     pub rules_by_policy: HashMap<(PolicyId, Arc<str>), RuleId>,
 }
@@ -171,6 +173,7 @@ impl<'a> Context<'a> {
             schema_file: None,
             column_sets: HashMap::new(),
             rules_by_policy: HashMap::new(),
+            policy_names: HashMap::new(),
         }
     }
 
