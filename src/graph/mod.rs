@@ -166,6 +166,7 @@ pub fn build(program: &Program) -> (DecisionGraph, Vec<Diagnostic>) {
         },
         keys: HashMap::new(),
         free_memo: vec![None; program.exprs.len()],
+        edges: std::collections::HashSet::new(),
         inputs: HashMap::new(),
         tables: HashMap::new(),
     };
@@ -205,6 +206,8 @@ struct Builder<'p> {
     keys: HashMap<String, ConditionId>,
     /// The free slots of each expression, computed once.
     free_memo: Vec<Option<Box<[Slot]>>>,
+    /// The edges made so far, so each is made once.
+    edges: std::collections::HashSet<(NodeIndex, NodeIndex)>,
     inputs: HashMap<String, NodeIndex>,
     tables: HashMap<TableId, NodeIndex>,
 }
@@ -249,7 +252,9 @@ impl Builder<'_> {
     }
 
     fn edge(&mut self, from: NodeIndex, to: NodeIndex, edge: Edge) {
-        if self.graph.graph.find_edge(from, to).is_none() {
+        // A set of the edges made, rather than petgraph's `find_edge`, which walks every edge
+        // of the source: `destination` feeds thousands of conditions in a large library.
+        if self.edges.insert((from, to)) {
             self.graph.graph.add_edge(from, to, edge);
         }
     }

@@ -40,11 +40,24 @@ struct Shape {
     outcomes: Option<Vec<(DecisionId, OutcomeOp, Value)>>,
 }
 
-fn anchor(conjunct: &Conjunct) -> String {
-    match conjunct {
-        Conjunct::Plain(key) => key.clone(),
-        Conjunct::Any { collection, .. } => format!("any:{collection}"),
+/// The keys under which a rule can be found: one per plain conjunct, and one per part of the
+/// body of each `any` (a broader `any` requires a subset of the narrower one's body).
+fn anchors(conjuncts: &[Conjunct]) -> Vec<String> {
+    let mut anchors = Vec::new();
+    for conjunct in conjuncts {
+        match conjunct {
+            Conjunct::Plain(key) => anchors.push(key.clone()),
+            Conjunct::Any { collection, body } if body.is_empty() => {
+                anchors.push(format!("any:{collection}:"))
+            }
+            Conjunct::Any { collection, body } => {
+                anchors.extend(body.iter().map(|part| format!("any:{collection}:{part}")))
+            }
+        }
     }
+    anchors.sort();
+    anchors.dedup();
+    anchors
 }
 
 pub(crate) fn check(program: &Program, diagnostics: &mut Vec<Diagnostic>) {
@@ -73,13 +86,34 @@ pub(crate) fn check(program: &Program, diagnostics: &mut Vec<Diagnostic>) {
             })
         })
         .collect();
-    // Index every rule by one of its conjuncts: a broader rule's conjuncts are all among the
-    // narrower rule's, so the narrower rule finds it under one of its own.
+    // Index every rule under one of its anchors: a broader rule's conjuncts are all among the
+    // narrower rule's, so the narrower rule finds it under one of its own anchors. Each rule is
+    // filed under its rarest anchor, so that no bucket holds many rules when the rules differ
+    // at all, and the search stays near linear in large libraries.
+    let all_anchors: Vec<Vec<String>> = shapes
+        .iter()
+        .map(|s| {
+            s.as_ref()
+                .map(|s| anchors(&s.conjuncts))
+                .unwrap_or_default()
+        })
+        .collect();
+    let mut frequency: HashMap<&str, usize> = HashMap::new();
+    for anchor in all_anchors.iter().flatten() {
+        *frequency.entry(anchor.as_str()).or_default() += 1;
+    }
     let mut by_anchor: HashMap<String, Vec<usize>> = HashMap::new();
     for (index, shape) in shapes.iter().enumerate() {
-        let Some(shape) = shape else { continue };
-        let first = shape.conjuncts.iter().map(anchor).min().unwrap_or_default();
-        by_anchor.entry(first).or_default().push(index);
+        if shape.is_none() {
+            continue;
+        }
+        let own = all_anchors.get(index).map(Vec::as_slice).unwrap_or(&[]);
+        let rarest = own
+            .iter()
+            .min_by_key(|a| (frequency.get(a.as_str()).copied().unwrap_or(0), a.as_str()))
+            .cloned()
+            .unwrap_or_default();
+        by_anchor.entry(rarest).or_default().push(index);
     }
     for (narrow_index, narrow) in shapes.iter().enumerate() {
         let Some(narrow) = narrow else { continue };
@@ -89,11 +123,10 @@ pub(crate) fn check(program: &Program, diagnostics: &mut Vec<Diagnostic>) {
         let Some(narrow_rule) = program.rules.get(narrow_index) else {
             continue;
         };
-        let mut anchors: Vec<String> = narrow.conjuncts.iter().map(anchor).collect();
-        anchors.push(String::new());
-        anchors.sort();
-        anchors.dedup();
-        let candidates = anchors
+        let mut own = all_anchors.get(narrow_index).cloned().unwrap_or_default();
+        // Rules without conditions are filed under the empty anchor and may shadow any rule.
+        own.push(String::new());
+        let candidates = own
             .iter()
             .filter_map(|a| by_anchor.get(a))
             .flatten()

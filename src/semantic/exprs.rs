@@ -390,7 +390,16 @@ impl<'a> Context<'a> {
                 .map_or(Type::Error, |s| s.ty.clone());
             return self.walk_path(frame, PathRoot::Slot(slot), ty, &first.node, rest, location);
         }
-        if frame.unavailable.iter().any(|n| **n == *first.node) {
+        // A quantifier's variable read outside its quantifier: fields, tables and decisions of
+        // the same name still mean themselves, but a type or nothing at all means the author
+        // meant the variable.
+        let unbound = frame.unavailable.iter().any(|n| **n == *first.node)
+            && matches!(
+                self.lookup(frame.file, &first.node),
+                Lookup::NotFound | Lookup::Found(Decl::Enum(_) | Decl::Record(_) | Decl::Schema(_))
+            )
+            && self.schema_field(frame.file, &first.node).is_none();
+        if unbound {
             let diagnostic =
                 self.unbound_variable(&first.node, self.locate(frame.file, first.span));
             self.report(diagnostic);
