@@ -301,14 +301,28 @@ struct MietteView<'a> {
     file: Option<NamedSource<SourceText>>,
     labels: Vec<LabeledSpan>,
     related: Vec<MietteRelated>,
+    /// The help, after the notes for labels too long to draw.
+    help: Option<String>,
 }
 
 impl<'a> MietteView<'a> {
     fn new(diagnostic: &'a Diagnostic) -> Self {
-        let primary_file = diagnostic.primary().map(|l| l.file.clone());
+        // A label on a very long line (a data file written as one line of JSON) cannot be
+        // drawn: miette's layout would need a column wider than it can format. Such labels
+        // are shown as `file:line:column: message` notes instead.
+        let (drawn, notes): (Vec<&Label>, Vec<&Label>) =
+            diagnostic.labels.iter().partition(|label| drawable(label));
+        let notes: Vec<String> = notes
+            .into_iter()
+            .map(|label| {
+                let (line, column) = label.file.line_col(label.span.start);
+                format!("at {}:{line}:{column}: {}", label.file.name, label.message)
+            })
+            .collect();
+        let primary_file = drawn.first().map(|l| l.file.clone());
         let mut labels = Vec::new();
         let mut related = Vec::new();
-        for (index, label) in diagnostic.labels.iter().enumerate() {
+        for (index, label) in drawn.into_iter().enumerate() {
             let text = (!label.message.is_empty()).then(|| label.message.clone());
             if Some(&label.file) == primary_file.as_ref() {
                 let labeled = if index == 0 {
@@ -325,13 +339,39 @@ impl<'a> MietteView<'a> {
                 });
             }
         }
+        let help = match (notes.is_empty(), &diagnostic.help) {
+            (true, help) => help.clone(),
+            (false, None) => Some(notes.join("\n")),
+            (false, Some(help)) => Some(format!("{}\n{help}", notes.join("\n"))),
+        };
         MietteView {
             diagnostic,
             file: primary_file.as_ref().map(named_source),
             labels,
             related,
+            help,
         }
     }
+}
+
+/// The longest line a label may sit on and still be drawn with its source.
+const MAX_DRAWN_LINE: usize = 2_000;
+
+/// Whether a label's lines are short enough to draw.
+fn drawable(label: &Label) -> bool {
+    let text: &str = &label.file.text;
+    let start = (label.span.start as usize).min(text.len());
+    let end = (label.span.end as usize).clamp(start, text.len());
+    let line_start = text
+        .get(..start)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let line_end = text
+        .get(end..)
+        .and_then(|t| t.find('\n'))
+        .map_or(text.len(), |i| end + i);
+    text.get(line_start..line_end)
+        .is_some_and(|lines| lines.lines().all(|line| line.len() <= MAX_DRAWN_LINE))
 }
 
 fn named_source(file: &SourceFile) -> NamedSource<SourceText> {
@@ -397,8 +437,7 @@ impl miette::Diagnostic for MietteView<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.diagnostic
-            .help
+        self.help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }

@@ -64,7 +64,14 @@ pub(crate) fn check(program: &Program, diagnostics: &mut Vec<Diagnostic>) {
             let mut latest: Option<&TableRow> = None;
             for row in rows.iter() {
                 if let Some(previous) = latest {
-                    if previous.dates.overlaps(&row.dates) {
+                    // Undated duplicates in a loaded file (a government list that names an
+                    // entity twice) are the data's, not the policy's: only rows written in the
+                    // policy, or dated rows, are versions the author controls.
+                    let versions =
+                        previous.dates != DateRange::ALWAYS || row.dates != DateRange::ALWAYS;
+                    let inline = matches!(previous.origin, RowOrigin::Inline(_))
+                        && matches!(row.origin, RowOrigin::Inline(_));
+                    if previous.dates.overlaps(&row.dates) && (versions || inline) {
                         found.push((previous, row));
                         continue;
                     }
