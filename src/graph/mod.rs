@@ -264,6 +264,10 @@ impl Builder<'_> {
     /// sub-expressions become conditions first, bottom-up, so that a key names them by id and
     /// building stays linear. Returns `None` for an expression that is not a closed condition.
     fn condition(&mut self, id: ExprId, slots: &[SlotInfo]) -> Option<NodeIndex> {
+        crate::semantic::with_stack(|| self.condition_here(id, slots))
+    }
+
+    fn condition_here(&mut self, id: ExprId, slots: &[SlotInfo]) -> Option<NodeIndex> {
         if let Some(existing) = self.graph.condition(id) {
             return self.graph.conditions.get(existing.index()).map(|c| c.node);
         }
@@ -304,6 +308,10 @@ impl Builder<'_> {
 
     /// The slots an expression reads but does not bind itself.
     fn free(&mut self, id: ExprId) -> Vec<Slot> {
+        crate::semantic::with_stack(|| self.free_here(id))
+    }
+
+    fn free_here(&mut self, id: ExprId) -> Vec<Slot> {
         if let Some(Some(known)) = self.free_memo.get(id.index()) {
             return known.to_vec();
         }
@@ -351,6 +359,16 @@ impl Builder<'_> {
     /// Adds edges from everything an expression reads (input fields, tables, decisions, and
     /// the conditions it is made of) to `target`.
     fn reads_of(&mut self, id: ExprId, slots: &[SlotInfo], target: NodeIndex, descend: Descend) {
+        crate::semantic::with_stack(|| self.reads_of_here(id, slots, target, descend));
+    }
+
+    fn reads_of_here(
+        &mut self,
+        id: ExprId,
+        slots: &[SlotInfo],
+        target: NodeIndex,
+        descend: Descend,
+    ) {
         if descend == Descend::Inner {
             if let Some(node) = self.condition(id, slots) {
                 self.edge(node, target, Edge::Reads);
@@ -470,6 +488,10 @@ impl Builder<'_> {
     /// The canonical key of an expression: its structure without spans, with variables
     /// numbered by the depth of their binder and closed sub-conditions written by their id.
     fn key(&mut self, id: ExprId, slots: &[SlotInfo], bound: &mut Vec<Slot>) -> String {
+        crate::semantic::with_stack(|| self.key_here(id, slots, bound))
+    }
+
+    fn key_here(&mut self, id: ExprId, slots: &[SlotInfo], bound: &mut Vec<Slot>) -> String {
         let Some(expr) = self.program.expr(id) else {
             return String::from("?");
         };

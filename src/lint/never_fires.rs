@@ -75,6 +75,10 @@ struct Analysis<'p> {
 
 impl Analysis<'_> {
     fn always_false(&self, id: ExprId) -> Option<Never> {
+        crate::semantic::with_stack(|| self.always_false_here(id))
+    }
+
+    fn always_false_here(&self, id: ExprId) -> Option<Never> {
         let expr = self.program.expr(id)?;
         let never = |reason: String| {
             Some(Never {
@@ -146,7 +150,8 @@ impl Analysis<'_> {
 
     /// `X is a and X is b` with `a` different from `b`.
     fn contradiction(&self, operands: &[ExprId]) -> Option<Never> {
-        let mut seen: Vec<(String, &Value, ExprId)> = Vec::new();
+        // The first value each subject is compared with, by the subject's canonical text.
+        let mut seen: std::collections::HashMap<String, &Value> = std::collections::HashMap::new();
         for operand in operands {
             let Some(ExprKind::Compare {
                 op: Comparison::Eq,
@@ -166,10 +171,7 @@ impl Analysis<'_> {
                 _ => continue,
             };
             let subject_key = key(self.program, subject, &mut Vec::new());
-            if let Some((_, other, _)) = seen
-                .iter()
-                .find(|(k, v, _)| *k == subject_key && *v != value)
-            {
+            if let Some(other) = seen.get(&subject_key).filter(|other| **other != value) {
                 let expr = self.program.expr(*operand)?;
                 let subject_expr = self.program.expr(subject)?;
                 let written = self.program.source_text(subject_expr.location);
@@ -182,7 +184,7 @@ impl Analysis<'_> {
                     reason: format!("`{written}` cannot be both {a} and {b}"),
                 });
             }
-            seen.push((subject_key, value, *operand));
+            seen.entry(subject_key).or_insert(value);
         }
         None
     }

@@ -16,6 +16,10 @@ pub(crate) fn key(program: &Program, id: ExprId, bound: &mut Vec<Slot>) -> Strin
 }
 
 fn write_key(program: &Program, id: ExprId, bound: &mut Vec<Slot>, out: &mut String) {
+    crate::semantic::with_stack(|| write_key_here(program, id, bound, out));
+}
+
+fn write_key_here(program: &Program, id: ExprId, bound: &mut Vec<Slot>, out: &mut String) {
     let Some(expr) = program.expr(id) else {
         out.push('?');
         return;
