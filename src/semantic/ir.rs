@@ -20,7 +20,8 @@
 //!   [`DatedSet`]: one [`ValueSet`] per stretch of time in which the table's rows do not change
 //!   (countries as a bitmap, ECCNs as a hash set of entries and of their prefixes, other values
 //!   as a hash set). Evaluation picks the version in force on the transaction's date with one
-//!   binary search.
+//!   binary search. A column whose rows carry so many different dates that the versions would
+//!   be quadratic in size is left as [`Collection::Expr`], read row by row at run time.
 //! - **Missing is representable.** [`Value::Missing`] is an absent optional value; conditions on
 //!   it are [`Truth::Unknown`]. [`Path::may_be_missing`] says statically whether a path can be.
 //! - **Explanations.** Every expression keeps its file and span, so an explanation can show which
