@@ -102,18 +102,30 @@ pub(crate) fn check(program: &Program, diagnostics: &mut Vec<Diagnostic>) {
     for anchor in all_anchors.iter().flatten() {
         *frequency.entry(anchor.as_str()).or_default() += 1;
     }
-    let mut by_anchor: HashMap<String, Vec<usize>> = HashMap::new();
+    // The key is the anchor and one outcome: a broader rule also sets every outcome of the
+    // narrower one, so it is filed under each of its outcomes and found under the narrower
+    // rule's first.
+    let mut by_anchor: HashMap<(String, String), Vec<usize>> = HashMap::new();
     for (index, shape) in shapes.iter().enumerate() {
-        if shape.is_none() {
+        let Some(Shape {
+            outcomes: Some(outcomes),
+            ..
+        }) = shape
+        else {
             continue;
-        }
+        };
         let own = all_anchors.get(index).map(Vec::as_slice).unwrap_or(&[]);
         let rarest = own
             .iter()
             .min_by_key(|a| (frequency.get(a.as_str()).copied().unwrap_or(0), a.as_str()))
             .cloned()
             .unwrap_or_default();
-        by_anchor.entry(rarest).or_default().push(index);
+        for outcome in outcomes {
+            by_anchor
+                .entry((rarest.clone(), format!("{outcome:?}")))
+                .or_default()
+                .push(index);
+        }
     }
     for (narrow_index, narrow) in shapes.iter().enumerate() {
         let Some(narrow) = narrow else { continue };
@@ -126,9 +138,12 @@ pub(crate) fn check(program: &Program, diagnostics: &mut Vec<Diagnostic>) {
         let mut own = all_anchors.get(narrow_index).cloned().unwrap_or_default();
         // Rules without conditions are filed under the empty anchor and may shadow any rule.
         own.push(String::new());
+        let Some(first_outcome) = narrow_outcomes.first().map(|o| format!("{o:?}")) else {
+            continue;
+        };
         let candidates = own
-            .iter()
-            .filter_map(|a| by_anchor.get(a))
+            .into_iter()
+            .filter_map(|a| by_anchor.get(&(a, first_outcome.clone())))
             .flatten()
             .copied();
         let mut shadow = None;
