@@ -52,6 +52,7 @@ codes! {
     E0010 => "a value is quoted with `{...}` where quoting is not allowed",
     E0011 => "a file or directory cannot be read",
     E0012 => "no policy files were found",
+    E0013 => "`vigil fmt` cannot lay out a file without changing its meaning or losing a comment",
     E0101 => "a name is declared twice",
     E0102 => "a name is not declared",
     E0103 => "a name is declared in several imported files",
@@ -72,6 +73,7 @@ codes! {
     E0209 => "a quantifier goes through something that is not a collection",
     E0210 => "a function is called with the wrong arguments",
     E0211 => "an outcome or expectation does not fit its decision",
+    E0212 => "a field's default value does not fit its type",
     E0301 => "a row has the wrong number of cells",
     E0302 => "a cell does not fit its column",
     E0303 => "a table declares no columns",
@@ -230,6 +232,15 @@ pub fn render_human(diagnostic: &Diagnostic, config: RenderConfig) -> String {
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(config.width)
         .with_links(false);
+    // miette prints whole source lines and cannot draw under a column past 65,535 (it panics),
+    // so a label on a very long line (generated or binary text) is shown as a location only.
+    let drawable = diagnostic
+        .labels
+        .iter()
+        .all(|label| line_length_at(&label.file, label.span) <= MAX_DRAWN_LINE);
+    if !drawable {
+        return render_without_source(diagnostic, &handler);
+    }
     let report = MietteView::new(diagnostic);
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
@@ -237,6 +248,63 @@ pub fn render_human(diagnostic: &Diagnostic, config: RenderConfig) -> String {
         out = format!("{}: {}\n", diagnostic.code, diagnostic.message);
     }
     out
+}
+
+/// Renders the message, then each label as `at FILE:LINE:COLUMN: LABEL`, then the help.
+fn render_without_source(diagnostic: &Diagnostic, handler: &GraphicalReportHandler) -> String {
+    let bare = Diagnostic {
+        labels: Vec::new(),
+        help: None,
+        ..diagnostic.clone()
+    };
+    let mut out = String::new();
+    if handler
+        .render_report(&mut out, &MietteView::new(&bare))
+        .is_err()
+    {
+        out = format!("{}: {}\n", diagnostic.code, diagnostic.message);
+    }
+    for label in &diagnostic.labels {
+        let (line, column) = label.file.line_col(label.span.start);
+        out.push_str(&format!(
+            "  at {}:{line}:{column}: {}\n",
+            label.file.name, label.message
+        ));
+    }
+    if let Some(help) = &diagnostic.help {
+        out.push_str(&format!("  help: {help}\n"));
+    }
+    out
+}
+
+/// The longest source line drawn under a diagnostic; longer lines are shown as a location.
+const MAX_DRAWN_LINE: usize = 1_000;
+
+/// The length in characters of the longest line drawn for a span: the lines it touches and
+/// the line of context miette shows before and after them.
+fn line_length_at(file: &SourceFile, span: Span) -> usize {
+    let text = file.text.as_ref();
+    let start = (span.start as usize).min(text.len());
+    let end = (span.end as usize).clamp(start, text.len());
+    let before = text.get(..start).unwrap_or("");
+    let line_start = before.rfind('\n').unwrap_or(0);
+    let line_start = before
+        .get(..line_start)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let after = text.get(end..).unwrap_or("");
+    let line_end = after.find('\n').map_or(text.len(), |i| end + i + 1);
+    let line_end = text
+        .get(line_end..)
+        .and_then(|t| t.find('\n'))
+        .map_or(text.len(), |i| line_end + i);
+    text.get(line_start..line_end).map_or(0, |lines| {
+        lines
+            .split('\n')
+            .map(|line| line.chars().count())
+            .max()
+            .unwrap_or(0)
+    })
 }
 
 /// A diagnostic as a JSON value with line and column numbers resolved.
@@ -301,28 +369,14 @@ struct MietteView<'a> {
     file: Option<NamedSource<SourceText>>,
     labels: Vec<LabeledSpan>,
     related: Vec<MietteRelated>,
-    /// The help, after the notes for labels too long to draw.
-    help: Option<String>,
 }
 
 impl<'a> MietteView<'a> {
     fn new(diagnostic: &'a Diagnostic) -> Self {
-        // A label on a very long line (a data file written as one line of JSON) cannot be
-        // drawn: miette's layout would need a column wider than it can format. Such labels
-        // are shown as `file:line:column: message` notes instead.
-        let (drawn, notes): (Vec<&Label>, Vec<&Label>) =
-            diagnostic.labels.iter().partition(|label| drawable(label));
-        let notes: Vec<String> = notes
-            .into_iter()
-            .map(|label| {
-                let (line, column) = label.file.line_col(label.span.start);
-                format!("at {}:{line}:{column}: {}", label.file.name, label.message)
-            })
-            .collect();
-        let primary_file = drawn.first().map(|l| l.file.clone());
+        let primary_file = diagnostic.primary().map(|l| l.file.clone());
         let mut labels = Vec::new();
         let mut related = Vec::new();
-        for (index, label) in drawn.into_iter().enumerate() {
+        for (index, label) in diagnostic.labels.iter().enumerate() {
             let text = (!label.message.is_empty()).then(|| label.message.clone());
             if Some(&label.file) == primary_file.as_ref() {
                 let labeled = if index == 0 {
@@ -339,39 +393,13 @@ impl<'a> MietteView<'a> {
                 });
             }
         }
-        let help = match (notes.is_empty(), &diagnostic.help) {
-            (true, help) => help.clone(),
-            (false, None) => Some(notes.join("\n")),
-            (false, Some(help)) => Some(format!("{}\n{help}", notes.join("\n"))),
-        };
         MietteView {
             diagnostic,
             file: primary_file.as_ref().map(named_source),
             labels,
             related,
-            help,
         }
     }
-}
-
-/// The longest line a label may sit on and still be drawn with its source.
-const MAX_DRAWN_LINE: usize = 2_000;
-
-/// Whether a label's lines are short enough to draw.
-fn drawable(label: &Label) -> bool {
-    let text: &str = &label.file.text;
-    let start = (label.span.start as usize).min(text.len());
-    let end = (label.span.end as usize).clamp(start, text.len());
-    let line_start = text
-        .get(..start)
-        .and_then(|t| t.rfind('\n'))
-        .map_or(0, |i| i + 1);
-    let line_end = text
-        .get(end..)
-        .and_then(|t| t.find('\n'))
-        .map_or(text.len(), |i| end + i);
-    text.get(line_start..line_end)
-        .is_some_and(|lines| lines.lines().all(|line| line.len() <= MAX_DRAWN_LINE))
 }
 
 fn named_source(file: &SourceFile) -> NamedSource<SourceText> {
@@ -437,7 +465,8 @@ impl miette::Diagnostic for MietteView<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.help
+        self.diagnostic
+            .help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }

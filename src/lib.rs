@@ -16,6 +16,9 @@
 
 pub mod date;
 pub mod diagnostic;
+pub mod doc;
+pub mod eval;
+pub mod fmt;
 pub mod graph;
 pub mod library;
 pub mod lint;

@@ -44,10 +44,13 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>, diagnostics: &mut Vec<Diagnostic>)
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(error) => {
-            diagnostics.push(Diagnostic::error(
-                Code::E0011,
-                format!("cannot read directory `{}`: {error}", dir.display()),
-            ));
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::E0011,
+                    format!("cannot read directory `{}`: {error}", dir.display()),
+                )
+                .with_help("check that you may list the directory, or give its files one by one"),
+            );
             return;
         }
     };
@@ -80,6 +83,7 @@ pub fn read(path: &Path) -> Result<SourceFile, Diagnostic> {
     }
     let bytes = std::fs::read(path).map_err(|error| {
         Diagnostic::error(Code::E0011, format!("cannot read `{name}`: {error}"))
+            .with_help("check that the file exists and that you may read it")
     })?;
     match SourceFile::from_bytes(name.as_str(), &bytes) {
         Ok(file) => Ok(file),

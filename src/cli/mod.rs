@@ -2,9 +2,16 @@
 //! or looks at the terminal.
 
 mod check;
+mod doc;
+mod eval;
+mod explain;
 mod files;
+mod fmt;
 mod graph;
+mod input;
+mod library;
 mod output;
+mod test;
 
 use std::process::ExitCode;
 
@@ -57,6 +64,10 @@ pub struct Cli {
 pub enum Command {
     Check(check::CheckArgs),
     Graph(graph::GraphArgs),
+    Doc(doc::DocArgs),
+    Eval(eval::EvalArgs),
+    Test(test::TestArgs),
+    Fmt(fmt::FmtArgs),
 }
 
 /// Runs a parsed command line and returns the process's exit status.
@@ -64,6 +75,10 @@ pub fn run(cli: Cli) -> ExitCode {
     let status = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Doc(args) => doc::run(&args),
+        Command::Eval(args) => eval::run(&args),
+        Command::Test(args) => test::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
     };
     ExitCode::from(status)
 }

@@ -1120,7 +1120,7 @@ impl<'a> Context<'a> {
                     let written = self.program.source_text(operand_location).to_string();
                     self.report(
                         self.error(Code::E0208, format!("`{written}` is never missing"), operand_location, "not an optional field")
-                            .with_help("only fields declared `optional` in the schema can be missing; a transaction without this field is rejected"),
+                            .with_help("only fields declared `optional` in the schema can be missing; a transaction without this field is rejected, or reads as its `default`"),
                     );
                 }
             }

@@ -214,8 +214,10 @@ impl Type {
 pub struct Field {
     pub name: Arc<str>,
     pub ty: Type,
-    /// Whether a transaction may leave it out.
+    /// Whether a transaction may leave it out (then it reads as missing).
     pub optional: bool,
+    /// The value an absent field stands for: `findings: set of finding default []`.
+    pub default: Option<Value>,
     /// The least number of elements of a `list of at least N`.
     pub min_len: Option<u32>,
     pub doc: Option<Arc<str>>,

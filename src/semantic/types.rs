@@ -67,6 +67,12 @@ pub(crate) fn plain_text(template: &ast::Template) -> Option<String> {
 
 impl<'a> Context<'a> {
     pub(crate) fn resolve_types(&mut self) {
+        // Decisions first: a decision declared with `values` may serve as the type of a field
+        // or column (`policy: review_policy`), so its enumeration must exist before them.
+        let pending_decisions = self.pending.decisions.clone();
+        for (index, decl) in pending_decisions.iter().enumerate() {
+            self.resolve_decision_type(DecisionId::from_index(index), decl);
+        }
         let pending_records = self.pending.records.clone();
         for (index, record) in pending_records.iter().enumerate() {
             let file = self
@@ -92,10 +98,23 @@ impl<'a> Context<'a> {
                     continue;
                 }
                 let resolved = self.resolve_type(file, &field.ty);
+                let what = format!("the default of the field `{}`", field.name.node);
+                let default = field.default.as_ref().and_then(|e| {
+                    self.const_value(
+                        file,
+                        e,
+                        &resolved.ty,
+                        ConstantContext {
+                            mismatch: Code::E0212,
+                            what: &what,
+                        },
+                    )
+                });
                 fields.push(Field {
                     name: Arc::from(field.name.node.as_str()),
                     ty: resolved.ty,
                     optional: resolved.optional,
+                    default,
                     min_len: resolved.min_len,
                     doc: field.doc.as_ref().map(|d| Arc::from(d.text.as_str())),
                     location,
@@ -149,10 +168,15 @@ impl<'a> Context<'a> {
                 target.columns = columns;
             }
         }
-        let pending_decisions = self.pending.decisions.clone();
-        for (index, decl) in pending_decisions.iter().enumerate() {
-            self.resolve_decision_type(DecisionId::from_index(index), decl);
-        }
+    }
+
+    /// The enumeration of a decision declared with `values`.
+    fn decision_values_enum(&self, id: DecisionId) -> Option<EnumId> {
+        self.program
+            .enums
+            .iter()
+            .position(|e| e.origin == EnumOrigin::DecisionValues(id))
+            .map(EnumId::from_index)
     }
 
     fn resolve_decision_type(&mut self, id: DecisionId, decl: &ast::DecisionDecl) {
@@ -337,11 +361,14 @@ impl<'a> Context<'a> {
         match self.lookup(file, &name.node) {
             Lookup::Found(Decl::Enum(id)) => Type::Enum(id),
             Lookup::Found(Decl::Record(id)) => Type::Record(id),
+            Lookup::Found(Decl::Decision(id)) if self.decision_values_enum(id).is_some() => self
+                .decision_values_enum(id)
+                .map_or(Type::Error, Type::Enum),
             Lookup::Found(decl @ (Decl::Schema(_) | Decl::Decision(_) | Decl::Table(_))) => {
                 let description = self.decl_description(decl);
                 self.report(
                     self.error(Code::E0201, format!("`{}` is not a type", name.node), location, format!("this is {description}"))
-                        .with_help("a type is a built-in type (`string`, `country`, `eccn`, ...), an `enum` or a `record`"),
+                        .with_help("a type is a built-in type (`string`, `country`, `eccn`, ...), an `enum`, a `record`, or a decision declared with `values`"),
                 );
                 Type::Error
             }

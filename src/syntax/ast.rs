@@ -297,11 +297,13 @@ pub struct RecordDecl {
     pub span: Span,
 }
 
-/// `name: type`.
+/// `name: type`, optionally `default VALUE`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FieldDecl {
     pub name: Ident,
     pub ty: TypeExpr,
+    /// The value an absent field stands for (`findings: set of finding default []`).
+    pub default: Option<Expr>,
     pub doc: Option<Doc>,
     pub span: Span,
 }

@@ -8,7 +8,7 @@ pub fn describe(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::top_item => "a declaration (`policy`, `import`, `schema`, `record`, `enum`, `decision`, `table` or `test`)",
         Rule::policy_head => "`policy`",
-        Rule::member => "a rule, table, test or decision",
+        Rule::member => "a declaration (`rule`, `table`, `test`, `decision`, `enum` or `record`)",
         Rule::policy_clause => "a policy clause (`title`, `authority`, `cite`, `effective`, `until` or `doc`)",
         Rule::rule_clause => "a rule clause (`when`, `unless`, `then`, `because`, `cite`, `effective`, `until`, `exception to`, `priority` or `doc`)",
         Rule::decision_clause => "a decision clause (`values`, `type`, `combine by`, `default`, `unknown` or `doc`)",

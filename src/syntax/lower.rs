@@ -20,7 +20,18 @@ pub(crate) struct Lower<'a> {
     /// Offset of the current declaration in the file: pest sees only the declaration's text.
     pub offset: usize,
     pub diagnostics: Vec<Diagnostic>,
+    /// How deep the expression being built will be, counted generously (see [`MAX_EXPR_DEPTH`]).
+    depth: usize,
+    /// Whether the current declaration was already reported as nested too deeply.
+    reported_too_deep: bool,
 }
+
+/// The deepest expression tree lowering builds. The scan bounds how deeply the *text* nests
+/// (brackets, quantifiers), but a flat chain such as `not not not ...` or `a + b + c + ...`
+/// becomes a tree as deep as the chain is long, and every later stage (and dropping the tree)
+/// walks expressions recursively. The count includes a level for every grammar rule on the way
+/// down, so real conditions stay far below it.
+const MAX_EXPR_DEPTH: usize = 1_000;
 
 type P<'i> = Pair<'i, Rule>;
 
@@ -33,12 +44,33 @@ impl<'a> Lower<'a> {
             file,
             offset: 0,
             diagnostics: Vec::new(),
+            depth: 0,
+            reported_too_deep: false,
         }
     }
 
+    /// The span of a pair in the file, from its first token to the end of its last one.
     fn span(&self, pair: &P<'_>) -> Span {
-        let s = pair.as_span();
-        Span::new(s.start() + self.offset, s.end() + self.offset)
+        Span::new(
+            pair.as_span().start() + self.offset,
+            token_end(pair) + self.offset,
+        )
+    }
+
+    /// The span of a clause's opening keyword (both words of `as of`, `combine by`, `load from`),
+    /// which is where a diagnostic about the whole clause points.
+    fn head_span(&self, clause: &P<'_>) -> Span {
+        let mut children = clause.clone().into_inner();
+        let Some(first) = children.next() else {
+            return self.span(clause);
+        };
+        let head = self.span(&first);
+        match (first.as_rule(), children.next()) {
+            (Rule::kw_as | Rule::kw_combine | Rule::kw_load | Rule::kw_exception, Some(second)) => {
+                head.join(self.span(&second))
+            }
+            _ => head,
+        }
     }
 
     fn internal(&mut self, span: Span, what: &str) {
@@ -66,6 +98,7 @@ impl<'a> Lower<'a> {
     // -----------------------------------------------------------------------------------------
 
     pub fn top_item(&mut self, pair: P<'_>) -> Option<Item> {
+        self.reported_too_deep = false;
         let span = self.span(&pair);
         let inner = self.next(&mut pair.into_inner(), span, "top item")?;
         Some(match inner.as_rule() {
@@ -91,6 +124,7 @@ impl<'a> Lower<'a> {
     }
 
     pub fn member(&mut self, pair: P<'_>) -> Option<Member> {
+        self.reported_too_deep = false;
         let span = self.span(&pair);
         let inner = self.next(&mut pair.into_inner(), span, "member")?;
         Some(match inner.as_rule() {
@@ -139,25 +173,26 @@ impl<'a> Lower<'a> {
                         continue;
                     };
                     let clause_span = self.span(&clause);
+                    let clause_head = self.head_span(&clause);
                     match clause.as_rule() {
                         Rule::title_clause => {
-                            seen.check(self, "title", clause_span, "policy");
+                            seen.check(self, "title", clause_head, "policy");
                             policy.title = self.string_child(clause, "a title");
                         }
                         Rule::authority_clause => {
-                            seen.check(self, "authority", clause_span, "policy");
+                            seen.check(self, "authority", clause_head, "policy");
                             policy.authority = self.string_child(clause, "an authority");
                         }
                         Rule::cite_clause => {
-                            seen.check(self, "cite", clause_span, "policy");
+                            seen.check(self, "cite", clause_head, "policy");
                             policy.cite = self.string_child(clause, "a citation");
                         }
                         Rule::effective_clause => {
-                            seen.check(self, "effective", clause_span, "policy");
+                            seen.check(self, "effective", clause_head, "policy");
                             policy.effective = self.date_child(clause);
                         }
                         Rule::until_clause => {
-                            seen.check(self, "until", clause_span, "policy");
+                            seen.check(self, "until", clause_head, "policy");
                             policy.until = self.date_child(clause);
                         }
                         Rule::doc_clause => policy.docs.extend(self.doc(clause)),
@@ -203,18 +238,19 @@ impl<'a> Lower<'a> {
                         continue;
                     };
                     let clause_span = self.span(&clause);
+                    let clause_head = self.head_span(&clause);
                     match clause.as_rule() {
                         Rule::doc_clause => rule.docs.extend(self.doc(clause)),
                         Rule::cite_clause => {
-                            seen.check(self, "cite", clause_span, "rule");
+                            seen.check(self, "cite", clause_head, "rule");
                             rule.cite = self.string_child(clause, "a citation");
                         }
                         Rule::effective_clause => {
-                            seen.check(self, "effective", clause_span, "rule");
+                            seen.check(self, "effective", clause_head, "rule");
                             rule.effective = self.date_child(clause);
                         }
                         Rule::until_clause => {
-                            seen.check(self, "until", clause_span, "rule");
+                            seen.check(self, "until", clause_head, "rule");
                             rule.until = self.date_child(clause);
                         }
                         Rule::exception_clause => {
@@ -226,7 +262,7 @@ impl<'a> Lower<'a> {
                             rule.exception_to.extend(names);
                         }
                         Rule::priority_clause => {
-                            seen.check(self, "priority", clause_span, "rule");
+                            seen.check(self, "priority", clause_head, "rule");
                             if let Some(number) =
                                 clause.into_inner().find(|p| p.as_rule() == Rule::integer)
                             {
@@ -236,15 +272,15 @@ impl<'a> Lower<'a> {
                             }
                         }
                         Rule::when_clause => {
-                            seen.check(self, "when", clause_span, "rule");
+                            seen.check(self, "when", clause_head, "rule");
                             rule.when = self.expr_child(clause);
                         }
                         Rule::unless_clause => {
-                            seen.check(self, "unless", clause_span, "rule");
+                            seen.check(self, "unless", clause_head, "rule");
                             rule.unless = self.expr_child(clause);
                         }
                         Rule::then_clause => {
-                            seen.check(self, "then", clause_span, "rule");
+                            seen.check(self, "then", clause_head, "rule");
                             for outcome in
                                 clause.into_inner().filter(|p| p.as_rule() == Rule::outcome)
                             {
@@ -254,7 +290,7 @@ impl<'a> Lower<'a> {
                             }
                         }
                         Rule::because_clause => {
-                            seen.check(self, "because", clause_span, "rule");
+                            seen.check(self, "because", clause_head, "rule");
                             if let Some(string) =
                                 clause.into_inner().find(|p| p.as_rule() == Rule::string)
                             {
@@ -357,8 +393,18 @@ impl<'a> Lower<'a> {
                         let child = self.next(&mut field, field_span, "field type")?;
                         self.type_expr(child)
                     }?;
-                    let doc = field.next().and_then(|d| {
-                        if d.as_rule() == Rule::string {
+                    let mut default = None;
+                    let mut doc = None;
+                    for d in field {
+                        if d.as_rule() == Rule::default_clause {
+                            if let Some(value) =
+                                d.into_inner().find(|p| p.as_rule() == Rule::outcome_value)
+                            {
+                                default = self.outcome_value(value);
+                            }
+                            continue;
+                        }
+                        doc = if d.as_rule() == Rule::string {
                             let text = self.plain_string(d, "a description");
                             Some(Doc {
                                 text: text.node,
@@ -367,10 +413,11 @@ impl<'a> Lower<'a> {
                             })
                         } else {
                             self.doc(d)
-                        }
-                    });
+                        };
+                    }
                     record.fields.push(FieldDecl {
                         name,
+                        default,
                         ty,
                         doc,
                         span: field_span,
@@ -510,10 +557,11 @@ impl<'a> Lower<'a> {
                         continue;
                     };
                     let clause_span = self.span(&clause);
+                    let clause_head = self.head_span(&clause);
                     match clause.as_rule() {
                         Rule::doc_clause => decl.docs.extend(self.doc(clause)),
                         Rule::values_clause => {
-                            seen.check(self, "values", clause_span, "decision");
+                            seen.check(self, "values", clause_head, "decision");
                             decl.values = clause
                                 .into_inner()
                                 .filter(|p| p.as_rule() == Rule::ident)
@@ -521,7 +569,7 @@ impl<'a> Lower<'a> {
                                 .collect();
                         }
                         Rule::type_clause => {
-                            seen.check(self, "type", clause_span, "decision");
+                            seen.check(self, "type", clause_head, "decision");
                             if let Some(ty) =
                                 clause.into_inner().find(|p| p.as_rule() == Rule::type_expr)
                             {
@@ -529,7 +577,7 @@ impl<'a> Lower<'a> {
                             }
                         }
                         Rule::combine_clause => {
-                            seen.check(self, "combine", clause_span, "decision");
+                            seen.check(self, "combine", clause_head, "decision");
                             if let Some(mode) = clause
                                 .into_inner()
                                 .find(|p| p.as_rule() == Rule::combine_mode)
@@ -550,7 +598,7 @@ impl<'a> Lower<'a> {
                             }
                         }
                         Rule::default_clause => {
-                            seen.check(self, "default", clause_span, "decision");
+                            seen.check(self, "default", clause_head, "decision");
                             if let Some(value) = clause
                                 .into_inner()
                                 .find(|p| p.as_rule() == Rule::outcome_value)
@@ -559,7 +607,7 @@ impl<'a> Lower<'a> {
                             }
                         }
                         Rule::unknown_clause => {
-                            seen.check(self, "unknown", clause_span, "decision");
+                            seen.check(self, "unknown", clause_head, "decision");
                             if let Some(value) = clause
                                 .into_inner()
                                 .find(|p| p.as_rule() == Rule::outcome_value)
@@ -604,18 +652,19 @@ impl<'a> Lower<'a> {
                         continue;
                     };
                     let clause_span = self.span(&clause);
+                    let clause_head = self.head_span(&clause);
                     match clause.as_rule() {
                         Rule::doc_clause => table.docs.extend(self.doc(clause)),
                         Rule::source_clause => {
-                            seen.check(self, "source", clause_span, "table");
+                            seen.check(self, "source", clause_head, "table");
                             table.source = self.string_child(clause, "a source");
                         }
                         Rule::as_of_clause => {
-                            seen.check(self, "as of", clause_span, "table");
+                            seen.check(self, "as of", clause_head, "table");
                             table.as_of = self.date_child(clause);
                         }
                         Rule::columns_clause => {
-                            seen.check(self, "columns", clause_span, "table");
+                            seen.check(self, "columns", clause_head, "table");
                             for column in clause
                                 .into_inner()
                                 .filter(|p| p.as_rule() == Rule::column_decl)
@@ -640,7 +689,7 @@ impl<'a> Lower<'a> {
                             }
                         }
                         Rule::load_clause => {
-                            seen.check(self, "load", clause_span, "table");
+                            seen.check(self, "load", clause_head, "table");
                             let mut input = false;
                             let mut from = None;
                             let mut format = None;
@@ -726,14 +775,15 @@ impl<'a> Lower<'a> {
                 continue;
             };
             let clause_span = self.span(&clause);
+            let clause_head = self.head_span(&clause);
             match clause.as_rule() {
                 Rule::doc_clause => test.docs.extend(self.doc(clause)),
                 Rule::as_of_test_clause => {
-                    seen.check(self, "as of", clause_span, "test");
+                    seen.check(self, "as of", clause_head, "test");
                     test.as_of = self.date_child(clause);
                 }
                 Rule::given_clause => {
-                    seen.check(self, "given", clause_span, "test");
+                    seen.check(self, "given", clause_head, "test");
                     for piece in clause.into_inner() {
                         match piece.as_rule() {
                             Rule::json_object => {
@@ -799,22 +849,66 @@ impl<'a> Lower<'a> {
         self.expr(expr)
     }
 
+    /// Lowers an expression one level deeper than the current one.
     fn expr(&mut self, pair: P<'_>) -> Option<Expr> {
-        let span = self.span(&pair);
+        self.deeper(1, &pair.clone(), |lower| lower.expr_node(pair))
+    }
+
+    /// Runs `build` with the depth raised by `levels`, or reports the expression as nested too
+    /// deeply (once per declaration) when that passes [`MAX_EXPR_DEPTH`].
+    fn deeper<T>(
+        &mut self,
+        levels: usize,
+        at: &P<'_>,
+        build: impl FnOnce(&mut Self) -> Option<T>,
+    ) -> Option<T> {
+        self.depth += levels;
+        let result = if self.depth > MAX_EXPR_DEPTH {
+            if !self.reported_too_deep {
+                self.reported_too_deep = true;
+                let span = self.span(at);
+                self.diagnostics.push(
+                    Diagnostic::error(Code::E0003, "expression is nested too deeply")
+                        .with_label(self.file, span, "this part of the condition nests too deeply")
+                        .with_help("split the condition into several rules, or remove `not`s in pairs (two cancel out)"),
+                );
+            }
+            None
+        } else {
+            build(self)
+        };
+        self.depth -= levels;
+        result
+    }
+
+    fn expr_node(&mut self, pair: P<'_>) -> Option<Expr> {
+        // Rules that only pass their one child through need no span of their own.
         match pair.as_rule() {
             Rule::expr | Rule::primary => {
-                let inner = self.next(&mut pair.into_inner(), span, "expression")?;
-                self.expr(inner)
+                let Some(inner) = pair.clone().into_inner().next() else {
+                    let span = self.span(&pair);
+                    self.internal(span, "expression");
+                    return None;
+                };
+                return self.expr(inner);
             }
-            Rule::or_expr => self.fold_binary(pair, BinaryOp::Or),
-            Rule::and_expr => self.fold_binary(pair, BinaryOp::And),
+            Rule::or_expr => return self.fold_binary(pair, BinaryOp::Or),
+            Rule::and_expr => return self.fold_binary(pair, BinaryOp::And),
+            _ => {}
+        }
+        let span = self.span(&pair);
+        match pair.as_rule() {
             Rule::not_expr => {
                 let mut negations = 0usize;
                 let mut operand = None;
                 for part in pair.into_inner() {
                     match part.as_rule() {
                         Rule::kw_not => negations += 1,
-                        _ => operand = self.expr(part),
+                        // Each `not` wraps the operand once more.
+                        _ => {
+                            operand =
+                                self.deeper(negations, &part.clone(), |lower| lower.expr(part))
+                        }
                     }
                 }
                 let mut expr = operand?;
@@ -882,22 +976,25 @@ impl<'a> Lower<'a> {
                 }
             }
             Rule::sum | Rule::product => {
-                let mut inner = pair.into_inner();
-                let mut lhs = {
-                    let child = self.next(&mut inner, span, "arithmetic operand")?;
-                    self.expr(child)
-                }?;
-                while let Some(op) = inner.next() {
+                // Operands and operators alternate. The chain folds to the left, so the first
+                // operand ends up as deep as the chain is long.
+                let operands = pair.clone().into_inner().count().div_ceil(2);
+                let mut parts = pair.into_inner();
+                let first = self.next(&mut parts, span, "arithmetic operand")?;
+                let mut lhs = self.deeper(operands.saturating_sub(1), &first.clone(), |lower| {
+                    lower.expr(first)
+                })?;
+                let mut remaining = operands.saturating_sub(1);
+                while let Some(op) = parts.next() {
                     let op = match op.as_str() {
                         "+" => BinaryOp::Add,
                         "-" => BinaryOp::Sub,
                         "*" => BinaryOp::Mul,
                         _ => BinaryOp::Div,
                     };
-                    let rhs = {
-                        let child = self.next(&mut inner, span, "arithmetic operand")?;
-                        self.expr(child)
-                    }?;
+                    remaining = remaining.saturating_sub(1);
+                    let child = self.next(&mut parts, span, "arithmetic operand")?;
+                    let rhs = self.deeper(remaining, &child.clone(), |lower| lower.expr(child))?;
                     let joined = lhs.span.join(rhs.span);
                     lhs = Expr {
                         kind: ExprKind::Binary {
@@ -972,29 +1069,26 @@ impl<'a> Lower<'a> {
         }
     }
 
+    /// Lowers a chain of conditions joined by `and` (or by `or`). `and` and `or` are
+    /// associative, in three-valued logic too, so the chain is folded into a balanced tree: a
+    /// condition of thousands of alternatives is then only a few levels deep.
     fn fold_binary(&mut self, pair: P<'_>, op: BinaryOp) -> Option<Expr> {
-        let span = self.span(&pair);
-        let mut operands = pair
+        let parts: Vec<P<'_>> = pair
+            .clone()
             .into_inner()
-            .filter(|p| !matches!(p.as_rule(), Rule::kw_and | Rule::kw_or));
-        let Some(first) = operands.next() else {
+            .filter(|p| !matches!(p.as_rule(), Rule::kw_and | Rule::kw_or))
+            .collect();
+        if parts.is_empty() {
+            let span = self.span(&pair);
             self.internal(span, "operand");
             return None;
-        };
-        let mut lhs = self.expr(first)?;
-        for rhs in operands {
-            let rhs = self.expr(rhs)?;
-            let joined = lhs.span.join(rhs.span);
-            lhs = Expr {
-                kind: ExprKind::Binary {
-                    op,
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                },
-                span: joined,
-            };
         }
-        Some(lhs)
+        let levels = balanced_depth(parts.len());
+        let mut operands = Vec::with_capacity(parts.len());
+        for part in parts {
+            operands.push(self.deeper(levels, &part.clone(), |lower| lower.expr(part))?);
+        }
+        Some(balance(op, operands))
     }
 
     fn compare_op(&mut self, pair: P<'_>) -> Option<CompareOp> {
@@ -1142,10 +1236,25 @@ impl<'a> Lower<'a> {
         match Date::parse(pair.as_str()) {
             Some(date) => Some(Spanned::new(date, span)),
             None => {
+                let text = pair.as_str();
+                let part = |range: std::ops::Range<usize>| {
+                    text.get(range).and_then(|p| p.parse::<u32>().ok())
+                };
+                let help = match (part(0..4), part(5..7), part(8..10)) {
+                    (Some(year), Some(2), Some(29)) => {
+                        format!("February 29 exists only in leap years, and {year} is not one")
+                    }
+                    (_, Some(month), _) if !(1..=12).contains(&month) => {
+                        "the month must lie between 01 and 12".to_string()
+                    }
+                    (Some(0), _, _) => "the year must lie between 0001 and 9999".to_string(),
+                    (_, _, Some(0)) => "days are numbered from 01".to_string(),
+                    _ => "that month has fewer days; write dates as YYYY-MM-DD with a day that exists".to_string(),
+                };
                 self.diagnostics.push(
-                    Diagnostic::error(Code::E0007, format!("`{}` is not a date", pair.as_str()))
+                    Diagnostic::error(Code::E0007, format!("`{text}` is not a date"))
                         .with_label(self.file, span, "no such day in the calendar")
-                        .with_help("write dates as YYYY-MM-DD with a real month (01-12) and day"),
+                        .with_help(help),
                 );
                 None
             }
@@ -1223,18 +1332,171 @@ impl<'a> Lower<'a> {
     }
 }
 
-impl Seen {
-    /// Records that `clause` was given at `span`; reports it if it was given before.
-    fn check(&mut self, lower: &mut Lower<'_>, clause: &'static str, span: Span, owner: &str) {
-        if let Some(first) = self.0.insert(clause, span) {
-            lower.diagnostics.push(
-                Diagnostic::error(Code::E0008, format!("the {owner} gives `{clause}` twice"))
-                    .with_label(lower.file, span, format!("second `{clause}`"))
-                    .with_label(lower.file, first, "first given here")
-                    .with_help(format!(
-                        "a {owner} has at most one `{clause}`; remove one of them or merge them"
-                    )),
-            );
+/// How many levels a balanced tree over `count` operands adds above them.
+fn balanced_depth(count: usize) -> usize {
+    let mut levels = 0;
+    while (1usize << levels.min(63)) < count {
+        levels += 1;
+    }
+    levels
+}
+
+/// Joins operands with `op` into a balanced tree that keeps their order. Up to three operands
+/// this is the usual left-nested tree (`(a and b) and c`).
+fn balance(op: BinaryOp, mut operands: Vec<Expr>) -> Expr {
+    if operands.len() <= 1 {
+        return operands.pop().unwrap_or(Expr {
+            kind: ExprKind::List(Vec::new()),
+            span: Span::default(),
+        });
+    }
+    let right = operands.split_off(operands.len().div_ceil(2));
+    let lhs = balance(op, operands);
+    let rhs = balance(op, right);
+    let span = lhs.span.join(rhs.span);
+    Expr {
+        kind: ExprKind::Binary {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        },
+        span,
+    }
+}
+
+/// The end of a pair's last token, relative to the text pest was given.
+///
+/// pest counts the whitespace and comments that a trailing `?` or `*` skipped before failing to
+/// match as part of the rule, so a `when` clause followed by a line break would otherwise reach
+/// up to the next clause. Between a pair's last child and its end stand only punctuation the
+/// grammar matched literally (`)`, `]`, `}`, the closing quotes of a string) and that trivia.
+fn token_end(pair: &P<'_>) -> usize {
+    let span = pair.as_span();
+    let bytes = span.get_input().as_bytes();
+    // Skipped trivia ends with a line break or a space, unless a comment runs to the end of
+    // the text: most spans need no search.
+    let last_byte = span.end().checked_sub(1).and_then(|i| bytes.get(i));
+    if span.end() < bytes.len() && !last_byte.is_some_and(u8::is_ascii_whitespace) {
+        return span.end();
+    }
+    let Some(last) = pair.clone().into_inner().next_back() else {
+        return span.end();
+    };
+    let mut end = token_end(&last);
+    let mut index = end;
+    while index < span.end() {
+        match bytes.get(index) {
+            Some(b' ' | b'\t' | b'\r' | b'\n') => index += 1,
+            Some(b'#') => {
+                while index < span.end() && bytes.get(index) != Some(&b'\n') {
+                    index += 1;
+                }
+            }
+            Some(_) => {
+                index += 1;
+                end = index;
+            }
+            None => break,
         }
+    }
+    end
+}
+
+impl Seen {
+    /// Records that `clause` was given at `span`; reports it if it was given before. A third
+    /// occurrence is reported against the first, like the second.
+    fn check(&mut self, lower: &mut Lower<'_>, clause: &'static str, span: Span, owner: &str) {
+        let Some(&first) = self.0.get(clause) else {
+            self.0.insert(clause, span);
+            return;
+        };
+        let help = match clause {
+            "when" => format!(
+                "a {owner} has at most one `when`; join the two conditions with `and` in one `when`"
+            ),
+            // A rule that does not apply under either of two conditions does not apply when one
+            // or the other holds.
+            "unless" => format!(
+                "a {owner} has at most one `unless`; join the two conditions with `or` in one `unless`"
+            ),
+            "then" => format!(
+                "a {owner} has at most one `then`; list every outcome in one `then`, separated by `and`"
+            ),
+            _ => format!("a {owner} has at most one `{clause}`; remove one of them or merge them"),
+        };
+        lower.diagnostics.push(
+            Diagnostic::error(Code::E0008, format!("the {owner} gives `{clause}` twice"))
+                .with_label(lower.file, span, format!("second `{clause}`"))
+                .with_label(lower.file, first, "first given here")
+                .with_help(help),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::source::SourceFile;
+    use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Item, Member};
+
+    #[test]
+    fn spans_end_at_the_last_token_not_at_the_trivia_after_it() {
+        let text = "policy p\n  rule r\n    when a is b   # why\n\n    then x is y\n  end\nend\n";
+        let file = SourceFile::new("spans.vigil", text);
+        let (ast, diagnostics) = crate::syntax::parse(&file);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let Some(Item::Policy(policy)) = ast.items.first() else {
+            panic!("no policy")
+        };
+        let Some(Member::Rule(rule)) = policy.members.first() else {
+            panic!("no rule")
+        };
+        let when = rule.when.as_ref().unwrap();
+        assert_eq!(file.slice(when.span), "a is b");
+        let then = rule.then.first().unwrap();
+        assert_eq!(file.slice(then.span), "x is y");
+    }
+
+    /// The operands of an expression tree, left to right.
+    fn leaves<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
+        match &expr.kind {
+            ExprKind::Binary { lhs, rhs, .. } => {
+                leaves(lhs, out);
+                leaves(rhs, out);
+            }
+            _ => out.push(expr),
+        }
+    }
+
+    #[test]
+    fn and_chains_become_balanced_trees_that_keep_their_order() {
+        let text = "policy p\n  rule r\n    when a is 1 and a is 2 and a is 3 and a is 4 and a is 5\n    then x is y\n  end\nend\n";
+        let file = SourceFile::new("chain.vigil", text);
+        let (ast, diagnostics) = crate::syntax::parse(&file);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let Some(Item::Policy(policy)) = ast.items.first() else {
+            panic!("no policy")
+        };
+        let Some(Member::Rule(rule)) = policy.members.first() else {
+            panic!("no rule")
+        };
+        let when = rule.when.as_ref().unwrap();
+        assert_eq!(
+            file.slice(when.span),
+            "a is 1 and a is 2 and a is 3 and a is 4 and a is 5"
+        );
+        let mut operands = Vec::new();
+        leaves(when, &mut operands);
+        let texts: Vec<&str> = operands.iter().map(|e| file.slice(e.span)).collect();
+        assert_eq!(texts, ["a is 1", "a is 2", "a is 3", "a is 4", "a is 5"]);
+        let ExprKind::Binary {
+            lhs,
+            rhs,
+            op: BinaryOp::And,
+        } = &when.kind
+        else {
+            panic!("not an `and`")
+        };
+        assert_eq!(file.slice(lhs.span), "a is 1 and a is 2 and a is 3");
+        assert_eq!(file.slice(rhs.span), "a is 4 and a is 5");
     }
 }

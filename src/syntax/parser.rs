@@ -13,6 +13,7 @@ use std::sync::Once;
 use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 use pest::Parser as _;
+use serde::Deserialize as _;
 
 use super::ast;
 use super::expected::describe;
@@ -39,6 +40,43 @@ const TOP_WORDS: &[&str] = &[
 ];
 /// Words that open a declaration inside a policy.
 const MEMBER_WORDS: &[&str] = &["rule", "table", "test", "decision", "enum", "record"];
+
+/// Words that open a declaration or a clause: the candidates for "did you mean".
+const CLAUSE_KEYWORDS: &[&str] = &[
+    "policy",
+    "import",
+    "schema",
+    "record",
+    "enum",
+    "decision",
+    "table",
+    "test",
+    "rule",
+    "when",
+    "unless",
+    "then",
+    "because",
+    "cite",
+    "effective",
+    "until",
+    "exception",
+    "priority",
+    "doc",
+    "title",
+    "authority",
+    "values",
+    "type",
+    "combine",
+    "default",
+    "unknown",
+    "columns",
+    "row",
+    "load",
+    "source",
+    "given",
+    "expect",
+    "end",
+];
 
 /// Parses one file into its syntax tree and every syntax diagnostic found in it.
 pub fn parse(file: &SourceFile) -> (ast::File, Vec<Diagnostic>) {
@@ -130,24 +168,24 @@ impl<'a> Driver<'a> {
             >= MAX_ERRORS
     }
 
+    /// Reports that parsing stopped at `pos` because the file has too many errors.
+    fn stop_reporting(&mut self, pos: usize) {
+        let message = format!(
+            "too many syntax errors in `{}`; stopped after {MAX_ERRORS}",
+            self.file.name
+        );
+        self.report(
+            Diagnostic::error(Code::E0001, message)
+                .with_label(self.file, Span::at(pos), "parsing stopped here")
+                .with_help("fix the errors above and check again"),
+        );
+    }
+
     fn run(&mut self) {
         let mut pos = skip_trivia(self.text, 0);
         while pos < self.text.len() {
             if self.too_many_errors() {
-                self.report(
-                    Diagnostic::error(
-                        Code::E0001,
-                        format!(
-                            "too many syntax errors in `{}`; stopped after {MAX_ERRORS}",
-                            self.file.name
-                        ),
-                    )
-                    .with_label(
-                        self.file,
-                        Span::at(pos),
-                        "parsing stopped here",
-                    ),
-                );
+                self.stop_reporting(pos);
                 return;
             }
             let word = word_at(self.text, pos);
@@ -211,9 +249,15 @@ impl<'a> Driver<'a> {
         loop {
             pos = skip_trivia(self.text, pos);
             if self.too_many_errors() {
+                self.stop_reporting(pos);
                 return self.text.len();
             }
             let word = word_at(self.text, pos);
+            if pos >= self.text.len() && self.scan.unclosed_doc_string.is_some_and(|o| o < pos) {
+                // Documentation text that is never closed swallowed the policy's `end`; that
+                // has been reported already.
+                break;
+            }
             if pos >= self.text.len() || word == "policy" || word == "import" || word == "schema" {
                 let head = Span::new(start, start + "policy".len());
                 let name = policy
@@ -230,7 +274,15 @@ impl<'a> Driver<'a> {
                         format!("policy{name} is not closed with `end`"),
                     )
                     .with_label(self.file, head, "this policy is never closed")
-                    .with_label(self.file, Span::at(pos), format!("{found} here"))
+                    .with_label(
+                        self.file,
+                        if pos >= self.text.len() {
+                            self.end_of_text()
+                        } else {
+                            Span::new(pos, pos + word.len())
+                        },
+                        format!("{found} here"),
+                    )
                     .with_help("add `end` on its own line after the policy's last rule"),
                 );
                 break;
@@ -294,8 +346,13 @@ impl<'a> Driver<'a> {
             .filter(|l| l.offset > start && !same_line(self.text, start, l.offset))
         {
             let word = line.word;
-            let is_member = MEMBER_WORDS.contains(&word);
-            let is_top = TOP_WORDS.contains(&word) || word == "policy";
+            // A misspelt declaration word (`rul`, `polcy`) still starts a new declaration: the
+            // author will want to hear about it rather than have it skipped.
+            let is_member = MEMBER_WORDS.contains(&word) || misspells(word, MEMBER_WORDS);
+            let is_top = TOP_WORDS.contains(&word)
+                || word == "policy"
+                || misspells(word, TOP_WORDS)
+                || misspells(word, &["policy"]);
             match level {
                 Level::PolicyHead if is_member || is_top || word == "end" => return line.offset,
                 Level::Member if word == "policy" || word == "import" || word == "schema" => {
@@ -336,9 +393,18 @@ impl<'a> Driver<'a> {
                         Span::new(start, start + word_at(self.text, start).len()),
                         format!("the parser gave up on this declaration ({message})"),
                     )
-                    .with_help("split the declaration into smaller ones");
+                    .with_help("split the declaration into smaller ones, or move long lists of values into a table");
             }
         };
+        if let Some(diagnostic) = self.unclosed_text(start, pos, &positives) {
+            return diagnostic;
+        }
+        if let Some(diagnostic) = self.misspelt_clause(start, pos) {
+            return diagnostic;
+        }
+        if let Some(diagnostic) = self.json_error(start, pos, &positives) {
+            return diagnostic;
+        }
         let mut expected: Vec<&str> = Vec::new();
         for description in positives.iter().filter_map(|r| describe(*r)) {
             if !expected.contains(&description) {
@@ -361,25 +427,84 @@ impl<'a> Driver<'a> {
         });
         expected
             .retain(|e| !(wants_value && *e == "`not`" || wants_clause && *e == "a quoted string"));
+        // A comparison already names `is` and `in`; listing them again reads as a stutter.
+        if expected
+            .iter()
+            .any(|e| e.starts_with("a comparison such as"))
+        {
+            expected.retain(|e| !matches!(*e, "`is`" | "`in`" | "`not`"));
+        }
         if expected.is_empty() {
             expected.push(describe(rule).unwrap_or("something else"));
         }
-        let expected_text = join_or(&expected);
+        // An outcome starts with the decision's name, so pest expects "a name" after `then`,
+        // `expect` and the `,` or `and` between outcomes; the author thinks of the whole outcome.
+        let after_outcome_keyword = previous_token(self.text, pos).is_some_and(|(_, word)| {
+            word == "then"
+                || word == "expect"
+                || (matches!(word, "," | "and") && self.clause_at(pos) == "then")
+        });
+        if after_outcome_keyword && expected.contains(&"a name") {
+            expected.retain(|e| *e != "a name");
+            expected.insert(0, describe(Rule::outcome).unwrap_or("an outcome"));
+        }
         let at_eof = skip_trivia(self.text, pos) >= self.text.len();
         let found = found_at(self.text, pos);
         let previous = previous_token(self.text, pos);
+        // When what was found is a word that is fine elsewhere (a clause keyword, `end`, the end
+        // of the file), the mistake is what is missing before it.
+        let structural = at_eof || is_structural(&found.word);
+        if let Some(diagnostic) = self.missing_colon(&positives, &found) {
+            return diagnostic;
+        }
+        // A bracket still open when the next clause begins was almost certainly never closed;
+        // pest does not list the closing bracket among what it expected, so add it.
+        let unclosed = unclosed_bracket(self.text, start, pos).filter(|_| structural);
+        if let Some((_, bracket)) = unclosed {
+            expected.insert(0, closing_bracket_text(bracket));
+        }
+        let expected_text = join_or(&expected);
 
-        // A block left open at the end of the file is common enough to get its own code.
-        if at_eof && positives.contains(&Rule::kw_end) {
+        // A block left open at the end of the file, or when the next declaration begins at its
+        // own indentation, is common enough to get its own code.
+        let next_declaration = found.span.start as usize == pos
+            && (MEMBER_WORDS.contains(&found.word.as_str())
+                || TOP_WORDS.contains(&found.word.as_str())
+                || found.word == "policy")
+            && self
+                .text
+                .get(..pos)
+                .is_some_and(|before| before.rsplit('\n').next().unwrap_or("").trim().is_empty())
+            && column_of(self.text, pos) <= column_of(self.text, start);
+        let ends_block = if at_eof {
+            Some((self.end_of_text(), "the file ends here".to_string()))
+        } else if next_declaration {
+            Some((
+                found.span,
+                format!("`{}` begins a new declaration here", found.word),
+            ))
+        } else {
+            None
+        };
+        if let (true, Some((end_span, end_label))) = (positives.contains(&Rule::kw_end), ends_block)
+        {
             let word = word_at(self.text, start);
-            return Diagnostic::error(Code::E0002, format!("`{word}` is not closed with `end`"))
-                .with_label(
-                    self.file,
-                    Span::new(start, start + word.len()),
-                    format!("this `{word}` is never closed"),
-                )
-                .with_label(self.file, Span::at(self.text.len()), "the file ends here")
-                .with_help(format!("add `end` after the last clause of the `{word}`"));
+            let name_start = skip_trivia(self.text, start + word.len());
+            let name = match word_at(self.text, name_start) {
+                "" => String::new(),
+                name => format!(" `{name}`"),
+            };
+            return Diagnostic::error(
+                Code::E0002,
+                format!("{word}{name} is not closed with `end`"),
+            )
+            .with_label(
+                self.file,
+                Span::new(start, start + word.len()),
+                format!("this `{word}` is never closed"),
+            )
+            .with_label(self.file, end_span, end_label)
+            .with_help(format!("add `end` after the last clause of the `{word}`"));
         }
 
         let after = previous
@@ -388,9 +513,8 @@ impl<'a> Driver<'a> {
             .unwrap_or_default();
         let message = format!("expected {expected_text}{after}, found {}", found.describe);
         let mut diagnostic = Diagnostic::error(Code::E0001, message);
-        // When what was found is a word that is fine elsewhere (a clause keyword, `end`, the end
-        // of the file), the mistake is what is missing before it: point at the previous token.
-        let structural = at_eof || is_structural(&found.word);
+        // After a structural word, point at the previous token: that is where something is
+        // missing.
         let is_short = expected_text.len() <= 48;
         let short = if is_short {
             format!("expected {expected_text}")
@@ -417,10 +541,258 @@ impl<'a> Driver<'a> {
             }
             _ => diagnostic = diagnostic.with_label(self.file, found.span, format!("{short} here")),
         }
+        if let Some((open, bracket)) = unclosed {
+            diagnostic = diagnostic.with_label(
+                self.file,
+                Span::new(open, open + 1),
+                format!("this `{bracket}` is never closed"),
+            );
+        }
         if let Some(help) = self.help_for(&positives, &found, pos) {
             diagnostic = diagnostic.with_help(help);
         }
         diagnostic
+    }
+
+    /// A field or column whose name is not followed by `:`, as in `destination country`. pest
+    /// reports the error at the name, where it tried the field, and expects a whole field.
+    fn missing_colon(&self, positives: &[Rule], found: &Found) -> Option<Diagnostic> {
+        let what = if positives.contains(&Rule::field_decl) {
+            "field"
+        } else if positives.contains(&Rule::column_decl) {
+            "column"
+        } else {
+            return None;
+        };
+        let name = found.word.as_str();
+        let after = self.text.get(found.span.end as usize..).unwrap_or("");
+        let rest_of_line = after.split('\n').next().unwrap_or("").trim_start();
+        let type_follows = rest_of_line.starts_with(|c: char| c.is_ascii_alphabetic());
+        // A field's name starts its line; a column's follows `columns` or a comma. Anywhere
+        // else the word is more likely the rest of a broken type (`optional lst of party`).
+        let start = found.span.start as usize;
+        let previous = previous_token(self.text, start).map_or("", |(_, token)| token);
+        let in_place = match what {
+            "field" => self.text.get(..start).map_or(true, |before| {
+                before.rsplit('\n').next().unwrap_or("").trim().is_empty()
+            }),
+            _ => previous == "columns" || previous == ",",
+        };
+        if !name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            || !type_follows
+            || !in_place
+        {
+            return None;
+        }
+        Some(
+            Diagnostic::error(
+                Code::E0001,
+                format!("expected `:` after the {what} name `{name}`"),
+            )
+            .with_label(
+                self.file,
+                found.span,
+                format!("expected `:` after this {what} name"),
+            )
+            .with_help(format!(
+                "a {what} reads `NAME: TYPE`, for example `destination: country`"
+            )),
+        )
+    }
+
+    /// The empty span just after the file's last token, where "the file ends" is drawn: an
+    /// offset past the last line break would fall on a line that does not exist.
+    fn end_of_text(&self) -> Span {
+        Span::at(self.text.trim_end().len())
+    }
+
+    /// A string or documentation text that is never closed. The error pest reports for it is
+    /// about what may come next inside the text, which is never what the author needs to hear.
+    fn unclosed_text(&self, start: usize, pos: usize, positives: &[Rule]) -> Option<Diagnostic> {
+        if let Some(open) = self
+            .scan
+            .unclosed_doc_string
+            .filter(|&o| start <= o && o <= pos)
+        {
+            return Some(
+                Diagnostic::error(
+                    Code::E0001,
+                    "documentation text is not closed with `\"\"\"`",
+                )
+                .with_label(
+                    self.file,
+                    Span::new(open, open + 3),
+                    "this documentation text runs to the end of the file",
+                )
+                .with_help("end the documentation text with `\"\"\"` after its last line"),
+            );
+        }
+        let at_line_end = matches!(self.text.as_bytes().get(pos), None | Some(b'\n' | b'\r'));
+        if !(at_line_end && positives.contains(&Rule::interpolation)) {
+            return None;
+        }
+        let line_start = self
+            .text
+            .get(..pos)
+            .and_then(|b| b.rfind('\n'))
+            .map_or(0, |i| i + 1);
+        let open = opening_quote(self.text, line_start, pos).unwrap_or(pos);
+        Some(
+            Diagnostic::error(Code::E0001, "string is not closed before the end of the line")
+                .with_label(self.file, Span::new(open, open + 1), "this string is never closed")
+                .with_label(self.file, Span::at(pos), "the line ends here")
+                .with_help("end the string with `\"` on the same line; documentation text that spans lines goes between `\"\"\"`"),
+        )
+    }
+
+    /// An error inside the JSON of a test's `given`. pest stops where it last tried a JSON
+    /// value, which is often before the mistake (a missing comma after a value is reported at
+    /// the value); a JSON parser finds the mistake itself and names it.
+    fn json_error(&self, start: usize, pos: usize, positives: &[Rule]) -> Option<Diagnostic> {
+        let in_json = positives.iter().any(|r| {
+            matches!(
+                r,
+                Rule::json_object | Rule::json_value | Rule::json_member | Rule::json_string
+            )
+        });
+        if !in_json {
+            return None;
+        }
+        // The first `given` followed by `{`: the word may also appear in the test's name, and
+        // both may appear inside the JSON.
+        let declaration = self.text.get(start..pos)?;
+        let open = declaration
+            .match_indices("given")
+            .filter_map(|(at, word)| {
+                let after = declaration.get(at + word.len()..)?;
+                let brace = after.len() - after.trim_start().len();
+                after
+                    .trim_start()
+                    .starts_with('{')
+                    .then_some(start + at + word.len() + brace)
+            })
+            .next()?;
+        let json = self.text.get(open..)?;
+        let mut deserializer = serde_json::Deserializer::from_str(json);
+        let error = serde_json::Value::deserialize(&mut deserializer).err()?;
+        let line_start: usize = json
+            .split_inclusive('\n')
+            .take(error.line().saturating_sub(1))
+            .map(str::len)
+            .sum();
+        let at = open + line_start + error.column().saturating_sub(1);
+        // Trust the JSON parser only where it agrees that the text is wrong at or after the
+        // point pest reached; before it, the grammar's JSON (which allows comments) differs.
+        if at < pos {
+            return None;
+        }
+        let full = error.to_string();
+        let reason = full.split(" at line ").next().unwrap_or(&full);
+        let found = found_at(self.text, at);
+        let help = match reason {
+            "trailing comma" => {
+                "remove the comma: JSON allows none after the last member or element".to_string()
+            }
+            "key must be a string" => {
+                format!("put the key in double quotes: `\"{}\"`", found.word)
+            }
+            _ => "write the transaction as in a transaction file: keys and strings in double quotes, members and elements separated by commas".to_string(),
+        };
+        Some(
+            Diagnostic::error(
+                Code::E0001,
+                format!("the transaction after `given` is not valid JSON: {reason}"),
+            )
+            .with_label(self.file, found.span, "the JSON is wrong here")
+            .with_help(help),
+        )
+    }
+
+    /// A misspelt clause keyword at the start of a line, such as `becuase`. pest reads it as
+    /// the start of something else (often another outcome of `then`) and fails on the word
+    /// after it; the author needs to hear about the misspelt word instead.
+    fn misspelt_clause(&self, start: usize, pos: usize) -> Option<Diagnostic> {
+        let (span, word) = previous_token(self.text, pos)?;
+        let word_start = span.start as usize;
+        let line_start = self
+            .text
+            .get(..word_start)
+            .and_then(|b| b.rfind('\n'))
+            .map_or(0, |i| i + 1);
+        let starts_line = self
+            .text
+            .get(line_start..word_start)
+            .is_some_and(|indent| indent.trim().is_empty());
+        // The error follows the word on its line, or the word stands alone on its line (a
+        // misspelt `end`).
+        let gap = self.text.get(span.end as usize..pos).unwrap_or("");
+        let next_to_error = !gap.contains('\n');
+        let alone_on_line = skip_trivia(gap, 0) == gap.len() && gap.contains('\n');
+        if word_start <= start
+            || !starts_line
+            || !(next_to_error || alone_on_line)
+            || CLAUSE_KEYWORDS.contains(&word)
+            || is_reserved(word)
+        {
+            return None;
+        }
+        if !word.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            return None;
+        }
+        let keyword = suggest::closest(word, CLAUSE_KEYWORDS.iter().copied())?;
+        let block = word_at(self.text, start);
+        Some(
+            Diagnostic::error(
+                Code::E0001,
+                format!("unknown clause `{word}` in this `{block}`"),
+            )
+            .with_label(self.file, span, "not a clause keyword")
+            .with_help(format!("did you mean `{keyword}`?")),
+        )
+    }
+
+    /// Whether the token at `pos` is a value that directly follows another value on the same
+    /// line of a list, a row or the arguments of a function: a comma is missing between them.
+    fn missing_comma(&self, pos: usize) -> bool {
+        let starts_value = self
+            .text
+            .get(pos..)
+            .and_then(|rest| rest.chars().next())
+            .is_some_and(|c| c == '"' || c == '[' || c.is_ascii_alphanumeric());
+        let Some((span, token)) = previous_token(self.text, pos) else {
+            return false;
+        };
+        let ends_value =
+            token.ends_with(|c: char| c == '"' || c == ']' || c.is_ascii_alphanumeric());
+        let same_line = self
+            .text
+            .get(span.end as usize..pos)
+            .is_some_and(|gap| !gap.contains('\n'));
+        let line_start = self
+            .text
+            .get(..pos)
+            .and_then(|b| b.rfind('\n'))
+            .map_or(0, |i| i + 1);
+        let first_word = word_at(self.text, skip_trivia(self.text, line_start));
+        let in_list = unclosed_bracket(self.text, line_start, pos).is_some();
+        let listing = matches!(first_word, "row" | "values" | "exception");
+        starts_value && ends_value && same_line && (in_list || listing)
+    }
+
+    /// The keyword of the clause `pos` is in: the first word of the last line before it that
+    /// starts with a clause keyword, or `""`.
+    fn clause_at(&self, pos: usize) -> &'a str {
+        let lines = &self.scan.lines;
+        let before = lines.partition_point(|line| line.offset < pos);
+        lines
+            .get(..before)
+            .and_then(|lines| {
+                lines
+                    .iter()
+                    .rev()
+                    .find(|line| CLAUSE_KEYWORDS.contains(&line.word))
+            })
+            .map_or("", |line| line.word)
     }
 
     /// A hint for the likely mistakes behind a syntax error.
@@ -439,13 +811,37 @@ impl<'a> Driver<'a> {
         if expects_name && is_reserved(word) && !is_structural(word) {
             return Some(format!("`{word}` is a reserved word of the language; choose another name, such as `{word}_value`"));
         }
-        if word.len() >= 5
-            && word.as_bytes().first().is_some_and(u8::is_ascii_digit)
-            && word.as_bytes().get(1).is_some_and(u8::is_ascii_digit)
-        {
+        if looks_like_eccn(word) {
+            let code = eccn_at(self.text, pos);
+            return Some(format!("write ECCNs as quoted strings: `\"{code}\"`"));
+        }
+        if let Some(help) = symbol_help(self.text, pos) {
+            return Some(help.to_string());
+        }
+        if positives.contains(&Rule::date) && word.starts_with(|c: char| c.is_ascii_digit()) {
+            return Some("write dates as YYYY-MM-DD, with two digits for the month and the day: `2020-10-06`".to_string());
+        }
+        let previous = previous_token(self.text, pos).map_or("", |(_, token)| token);
+        if matches!(previous, "import" | "file" | "from") && !word.is_empty() {
+            let rest = self.text.get(pos..).unwrap_or("");
+            let path = rest.split_whitespace().next().unwrap_or(word);
             return Some(format!(
-                "write ECCNs and other codes as quoted strings: `\"{word}\"`"
+                "write the path between double quotes: `\"{path}\"`"
             ));
+        }
+        if word == "of" && (misspells(previous, &["list"]) || misspells(previous, &["set"])) {
+            let meant = if misspells(previous, &["list"]) {
+                "list"
+            } else {
+                "set"
+            };
+            return Some(format!("did you mean `{meant} of`?"));
+        }
+        if matches!(previous, "," | "and") && self.clause_at(pos) == "then" && is_structural(word) {
+            return Some(format!("remove the `{previous}` after the last outcome"));
+        }
+        if self.missing_comma(pos) {
+            return Some("separate the values with commas".to_string());
         }
         if positives.contains(&Rule::kw_end) && (MEMBER_WORDS.contains(&word) || word == "policy") {
             return Some(
@@ -465,41 +861,7 @@ impl<'a> Driver<'a> {
             )
         }) && !word.is_empty()
         {
-            let keywords: &[&str] = &[
-                "policy",
-                "import",
-                "schema",
-                "record",
-                "enum",
-                "decision",
-                "table",
-                "test",
-                "rule",
-                "when",
-                "unless",
-                "then",
-                "because",
-                "cite",
-                "effective",
-                "until",
-                "exception",
-                "priority",
-                "doc",
-                "title",
-                "authority",
-                "values",
-                "type",
-                "combine",
-                "default",
-                "unknown",
-                "columns",
-                "row",
-                "load",
-                "source",
-                "given",
-                "expect",
-                "end",
-            ];
+            let keywords = CLAUSE_KEYWORDS;
             if let Some(keyword) = suggest::closest(word, keywords.iter().copied()) {
                 return Some(format!("did you mean `{keyword}`?"));
             }
@@ -536,6 +898,20 @@ fn found_at(text: &str, pos: usize) -> Found {
             describe: "the end of the file".into(),
             word: String::new(),
             span: Span::at(pos),
+        };
+    }
+    if word.starts_with(|c: char| c.is_ascii_digit()) {
+        // Show a malformed date or number whole (`2020-10-6`, `5A001.j`), not just its first
+        // digits.
+        let len = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+            .count();
+        let token = rest.get(..len).unwrap_or(word).trim_end_matches(['.', '-']);
+        return Found {
+            describe: format!("`{token}`"),
+            word: word.to_string(),
+            span: Span::new(pos, pos + token.len()),
         };
     }
     if !word.is_empty() {
@@ -584,7 +960,8 @@ fn previous_token(text: &str, pos: usize) -> Option<(Span, &str)> {
 fn is_keyword_like(word: &str) -> bool {
     matches!(
         word,
-        "when"
+        "file"
+            | "when"
             | "unless"
             | "then"
             | "because"
@@ -750,4 +1127,129 @@ fn column_of(text: &str, pos: usize) -> usize {
 fn same_line(text: &str, a: usize, b: usize) -> bool {
     text.get(a.min(b)..a.max(b))
         .is_some_and(|between| !between.contains('\n'))
+}
+
+/// The offset of the `"` that opens the string still open at `pos`, searching back to
+/// `line_start`: the last quote not escaped by a backslash.
+fn opening_quote(text: &str, line_start: usize, pos: usize) -> Option<usize> {
+    let line = text.get(line_start..pos)?;
+    let bytes = line.as_bytes();
+    let mut open = None;
+    let mut index = 0;
+    while let Some(&b) = bytes.get(index) {
+        match b {
+            b'\\' => index += 2,
+            b'"' => {
+                open = if open.is_some() {
+                    None
+                } else {
+                    Some(line_start + index)
+                };
+                index += 1;
+            }
+            _ => index += 1,
+        }
+    }
+    open
+}
+
+/// Whether a word has the shape of an ECCN: a digit, a letter, three digits (`0A983`).
+fn looks_like_eccn(word: &str) -> bool {
+    let bytes = word.as_bytes();
+    bytes.len() == 5
+        && bytes.first().is_some_and(u8::is_ascii_digit)
+        && bytes.get(1).is_some_and(u8::is_ascii_uppercase)
+        && bytes
+            .get(2..5)
+            .is_some_and(|digits| digits.iter().all(u8::is_ascii_digit))
+}
+
+/// The ECCN written at `pos`, with its paragraphs: `5A001.f.1`.
+fn eccn_at(text: &str, pos: usize) -> &str {
+    let rest = text.get(pos..).unwrap_or("");
+    let len = rest
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'.')
+        .count();
+    rest.get(..len).unwrap_or("").trim_end_matches('.')
+}
+
+/// Advice for operators borrowed from programming languages: `&&`, `||`, `!`, `==`.
+fn symbol_help(text: &str, pos: usize) -> Option<&'static str> {
+    let rest = text.get(pos..).unwrap_or("");
+    let doubled_equals = pos > 0 && text.get(pos - 1..).is_some_and(|r| r.starts_with("=="));
+    if rest.starts_with('&') {
+        Some("join conditions with the word `and`")
+    } else if rest.starts_with('|') {
+        Some("join alternative conditions with the word `or`")
+    } else if rest.starts_with('!') && !rest.starts_with("!=") {
+        Some("negate a condition with the word `not`")
+    } else if doubled_equals || rest.starts_with("==") {
+        Some("compare values with `is` (or a single `=`)")
+    } else if rest.starts_with(';') {
+        Some("remove the `;`: clauses end at the next clause, with no separator")
+    } else {
+        None
+    }
+}
+
+/// The innermost bracket opened between `from` and `to` and not closed before `to`, with its
+/// offset. Strings, documentation text and comments are skipped.
+fn unclosed_bracket(text: &str, from: usize, to: usize) -> Option<(usize, char)> {
+    let bytes = text.as_bytes();
+    let mut open: Vec<(usize, char)> = Vec::new();
+    let mut index = from;
+    while index < to {
+        let Some(&b) = bytes.get(index) else { break };
+        match b {
+            b'#' => {
+                while index < to && bytes.get(index) != Some(&b'\n') {
+                    index += 1;
+                }
+            }
+            b'"' if bytes.get(index..index + 3) == Some(b"\"\"\"") => {
+                index = text
+                    .get(index + 3..)
+                    .and_then(|rest| rest.find("\"\"\""))
+                    .map_or(to, |end| index + 3 + end + 3);
+            }
+            b'"' => {
+                index += 1;
+                while let Some(&c) = bytes.get(index) {
+                    match c {
+                        b'\\' => index += 2,
+                        b'"' | b'\n' => break,
+                        _ => index += 1,
+                    }
+                }
+                index += 1;
+            }
+            b'(' | b'[' | b'{' => {
+                open.push((index, char::from(b)));
+                index += 1;
+            }
+            b')' | b']' | b'}' => {
+                open.pop();
+                index += 1;
+            }
+            _ => index += 1,
+        }
+    }
+    open.pop()
+}
+
+/// How the bracket that closes `open` is named in "expected ..." messages.
+fn closing_bracket_text(open: char) -> &'static str {
+    match open {
+        '(' => "`)`",
+        '[' => "`]`",
+        _ => "`}`",
+    }
+}
+
+/// Whether `word` is a likely misspelling of one of `keywords` and not a keyword itself.
+fn misspells(word: &str, keywords: &[&str]) -> bool {
+    !word.is_empty()
+        && !CLAUSE_KEYWORDS.contains(&word)
+        && suggest::closest(word, keywords.iter().copied()).is_some()
 }

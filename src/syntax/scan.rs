@@ -30,6 +30,9 @@ pub struct Scan<'a> {
     pub lines: Vec<LineStart<'a>>,
     /// Where nesting first exceeded a limit, with which limit.
     pub too_deep: Option<(Span, Excess)>,
+    /// The offset of a `"""` that opens documentation text never closed: everything after it
+    /// is documentation, so the parser reports it once instead of the errors it causes.
+    pub unclosed_doc_string: Option<usize>,
 }
 
 /// Which nesting limit was exceeded.
@@ -91,7 +94,10 @@ pub fn scan(text: &str) -> Scan<'_> {
                 // A documentation string: skip to its end; lines inside it are not line starts.
                 i = match text.get(i + 3..).and_then(|rest| rest.find("\"\"\"")) {
                     Some(pos) => i + 3 + pos + 3,
-                    None => bytes.len(),
+                    None => {
+                        scan.unclosed_doc_string = Some(i);
+                        bytes.len()
+                    }
                 };
             }
             b'"' => {

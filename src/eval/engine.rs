@@ -1,0 +1,1420 @@
+//! The evaluator: runs one transaction through the checked program.
+//!
+//! Work done once, in [`Engine::new`]: the evaluation order (rules before the decisions they
+//! set, decisions before the rules that read them, exceptions before the rules they override),
+//! table rows as shared values, and a screening index per screening table. Work done per
+//! transaction: one pass over that order with a small frame of quantifier slots; conditions use
+//! three-valued logic, so missing information makes a rule *uncertain*, never silently false.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use super::walk::children;
+use crate::date::Date;
+use crate::screen::{ListEntry, Match, ScreeningIndex};
+use crate::semantic::ir::{
+    ArithmeticOp, Builtin, Collection, CombineMode, Comparison, DateRange, Decimal, DecisionId,
+    ExprId, ExprKind, MatchShape, OutcomeOp, PathRoot, PresenceTest, Program, QuantifierKind,
+    RuleId, TableId, Truth, Value,
+};
+
+/// A step of the evaluation order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Rule(RuleId),
+    Decision(DecisionId),
+}
+
+/// A hint for a quantifier over a screening table: only the rows the party matches can
+/// satisfy its condition, so only those are visited.
+#[derive(Clone, Copy, Debug)]
+struct ScreenHint {
+    party: ExprId,
+    shape: MatchShape,
+}
+
+/// A hint for a quantifier over a table whose condition requires a column to equal, or an ECCN
+/// to lie within, a value that does not depend on the row: only the rows an index returns can
+/// make that conjunct anything but false, so only those are visited.
+#[derive(Clone, Copy, Debug)]
+enum LookupHint {
+    /// `row.column is KEY` (or `=`).
+    Equal { column: u16, key: ExprId },
+    /// `ECCN within row.column`.
+    Within { column: u16, eccn: ExprId },
+}
+
+/// How a quantifier over a table chooses the rows it visits.
+#[derive(Clone, Debug)]
+enum Narrowing {
+    /// Every row in force.
+    None,
+    /// Only the rows the party matches.
+    Screen(ScreenHint),
+    /// Only the rows every indexed conjunct allows: (index into `Engine::indexes`, conjunct).
+    Lookup(Box<[(usize, LookupHint)]>),
+}
+
+/// A fast hash for small keys (countries, enum values, ECCNs), in the manner of the Fx hash
+/// used in compilers: not resistant to chosen collisions, which is fine for keys that come from
+/// the policy library's own tables.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            for (target, byte) in word.iter_mut().zip(chunk) {
+                *target = *byte;
+            }
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(n)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u16(&mut self, n: u16) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(n)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(n)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
+
+/// An index over one column of one table.
+#[derive(Debug, Default)]
+struct ColumnIndex {
+    /// Rows by the cell's value.
+    exact: HashMap<Value, Vec<usize>, FxBuild>,
+    /// For ECCN cells: rows by every proper truncation of the cell (its ancestors), so an ECCN
+    /// given at less detail finds the rows it might lie within.
+    ancestors: HashMap<crate::semantic::ir::Eccn, Vec<usize>, FxBuild>,
+    /// Rows whose cell is missing: the conjunct is unknown for them, never false.
+    missing: Vec<usize>,
+}
+
+/// The compiled program, ready to evaluate transactions. Shared by all threads.
+pub struct Engine {
+    pub(crate) program: Arc<Program>,
+    pub(crate) order: Vec<Step>,
+    /// Per table: each row as a value (a list of its cells) with its dates.
+    table_rows: Vec<Vec<(DateRange, Value)>>,
+    /// Per table: the screening index of a screening table.
+    screening: Vec<Option<ScreeningIndex>>,
+    /// Per expression (dense, by [`ExprId`]): how a quantifier over a table narrows its rows.
+    narrowing: Vec<Narrowing>,
+    /// The column indexes the lookups use.
+    indexes: Vec<ColumnIndex>,
+}
+
+/// Why an engine could not be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderCycle(pub Vec<String>);
+
+impl Engine {
+    /// Prepares a checked program for evaluation.
+    pub fn new(program: Arc<Program>) -> Result<Engine, OrderCycle> {
+        let order = evaluation_order(&program)?;
+        let table_rows = program
+            .tables
+            .iter()
+            .map(|table| {
+                table
+                    .rows
+                    .iter()
+                    .map(|row| (row.dates, Value::List(Arc::from(row.cells.to_vec()))))
+                    .collect()
+            })
+            .collect();
+        let mut shapes: HashMap<TableId, MatchShape> = HashMap::new();
+        let mut narrowing = vec![Narrowing::None; program.exprs.len()];
+        let mut lookups: Vec<(usize, TableId, Vec<LookupHint>)> = Vec::new();
+        for (index, expr) in program.exprs.iter().enumerate() {
+            if let ExprKind::Matches { shape, .. } = &expr.kind {
+                shapes.entry(shape.table).or_insert(*shape);
+            }
+            if let ExprKind::Quantifier {
+                kind: QuantifierKind::Any | QuantifierKind::No,
+                slot,
+                collection,
+                body,
+            } = &expr.kind
+            {
+                if let Some(ExprKind::Table(table)) = program.expr(*collection).map(|e| &e.kind) {
+                    if let Some(hint) = screen_hint(&program, *body, *slot) {
+                        if let Some(slot) = narrowing.get_mut(index) {
+                            *slot = Narrowing::Screen(hint);
+                        }
+                    } else {
+                        let found = lookup_hints(&program, *body, *slot);
+                        if !found.is_empty() {
+                            lookups.push((index, *table, found));
+                        }
+                    }
+                }
+            }
+        }
+        let screening = program
+            .tables
+            .iter()
+            .enumerate()
+            .map(|(index, table)| {
+                let shape = shapes.get(&TableId::from_index(index))?;
+                let entries = table
+                    .rows
+                    .iter()
+                    .map(|row| ListEntry {
+                        name: match row.cells.get(usize::from(shape.entry_name)) {
+                            Some(Value::String(s)) => s.to_string(),
+                            _ => String::new(),
+                        },
+                        aliases: shape
+                            .entry_aliases
+                            .and_then(|a| row.cells.get(usize::from(a)))
+                            .map_or_else(Vec::new, strings),
+                        ..ListEntry::default()
+                    })
+                    .collect();
+                Some(ScreeningIndex::new(entries))
+            })
+            .collect();
+        let mut indexes: Vec<ColumnIndex> = Vec::new();
+        let mut index_of: HashMap<(TableId, u16), usize> = HashMap::new();
+        for (expr, table, found) in lookups {
+            let mut resolved = Vec::with_capacity(found.len());
+            for hint in found {
+                let column = match hint {
+                    LookupHint::Equal { column, .. } | LookupHint::Within { column, .. } => column,
+                };
+                let position = *index_of.entry((table, column)).or_insert_with(|| {
+                    indexes.push(column_index(&program, table, column));
+                    indexes.len() - 1
+                });
+                resolved.push((position, hint));
+            }
+            if let Some(slot) = narrowing.get_mut(expr) {
+                *slot = Narrowing::Lookup(resolved.into_boxed_slice());
+            }
+        }
+        Ok(Engine {
+            program,
+            order,
+            table_rows,
+            screening,
+            narrowing,
+            indexes,
+        })
+    }
+
+    /// The checked program.
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// Evaluates one validated transaction on `date`.
+    pub fn run(&self, transaction: Value, date: Date, config: RunConfig) -> Outcome {
+        let program = &*self.program;
+        let mut ctx = Ctx {
+            engine: self,
+            transaction,
+            date,
+            frame: Vec::new(),
+            frame_rows: Vec::new(),
+            decision_values: vec![None; program.decisions.len()],
+            contributions: vec![Vec::new(); program.decisions.len()],
+            rules: vec![RuleResult::NotInForce; program.rules.len()],
+            screened: Vec::new(),
+            missing: Vec::new(),
+            config,
+        };
+        for step in &self.order {
+            match *step {
+                Step::Rule(rule) => ctx.run_rule(rule),
+                Step::Decision(decision) => ctx.finish_decision(decision),
+            }
+        }
+        let matches = ctx.record_matches();
+        Outcome {
+            decisions: ctx
+                .decision_values
+                .into_iter()
+                .map(|v| v.unwrap_or(Value::Missing))
+                .collect(),
+            rules: ctx.rules,
+            matches,
+        }
+    }
+}
+
+/// What happened to one rule for one transaction.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RuleResult {
+    /// The transaction's date is outside the rule's (or its policy's) dates.
+    NotInForce,
+    /// The condition does not hold. With [`RunConfig::why_not`], `failed` is the first part of
+    /// the condition that did not hold and `values` what it read.
+    NotFired {
+        failed: Option<ExprId>,
+        values: Vec<(ExprId, Value)>,
+    },
+    /// The condition holds and the rule contributed its outcomes.
+    Fired(Fired),
+    /// The condition holds, but an exception that fired overrides the rule.
+    Overridden { by: RuleId },
+    /// Missing information: the rule may apply. `missing` names the expressions that lacked it.
+    Uncertain { missing: Vec<ExprId> },
+}
+
+/// A rule that fired: the values it set and its explanation sentence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fired {
+    pub sets: Vec<(DecisionId, OutcomeOp, Value)>,
+    pub because: Option<String>,
+    /// The values of the paths the condition read, under the witnesses that made it hold.
+    pub bindings: Vec<(ExprId, Value)>,
+}
+
+/// A restricted-party hit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PartyMatch {
+    pub table: TableId,
+    pub row: usize,
+    /// The party's name as given.
+    pub party: Arc<str>,
+    /// Which of the listed names matched: 0 the entry's name, `i` its `aliases[i-1]`.
+    pub listed_name: usize,
+    /// Which of the party's names matched: 0 its name, `i` its `aliases[i-1]`.
+    pub query: usize,
+    pub score: f64,
+}
+
+/// The result of evaluating one transaction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    /// The value of every decision, by [`DecisionId`].
+    pub decisions: Vec<Value>,
+    /// What happened to every rule, by [`RuleId`].
+    pub rules: Vec<RuleResult>,
+    pub matches: Vec<PartyMatch>,
+}
+
+/// One rule's contribution to a decision.
+#[derive(Clone, Debug)]
+struct Contribution {
+    op: OutcomeOp,
+    value: Value,
+    priority: i64,
+}
+
+/// One party screened against one table: (table, the party value's address, the hits, the
+/// party's name).
+type Screened = (TableId, usize, Arc<[Match]>, Arc<str>);
+
+struct Ctx<'e> {
+    engine: &'e Engine,
+    transaction: Value,
+    date: Date,
+    frame: Vec<Value>,
+    /// For a slot bound to a table row, the row's index (screening needs it).
+    frame_rows: Vec<Option<usize>>,
+    decision_values: Vec<Option<Value>>,
+    contributions: Vec<Vec<Contribution>>,
+    rules: Vec<RuleResult>,
+    /// Screening results per (table, party value's address).
+    screened: Vec<Screened>,
+    /// Expressions that read missing information while evaluating the current rule.
+    missing: Vec<ExprId>,
+    config: RunConfig,
+}
+
+/// What to record beyond the decisions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunConfig {
+    /// For rules that did not fire, find the first part of the condition that failed and the
+    /// values it read. Costs a second look at those conditions, so only explanations ask.
+    pub why_not: bool,
+}
+
+impl Ctx<'_> {
+    fn program(&self) -> &Program {
+        &self.engine.program
+    }
+
+    fn set_result(&mut self, id: RuleId, result: RuleResult) {
+        if let Some(slot) = self.rules.get_mut(id.index()) {
+            *slot = result;
+        }
+    }
+
+    fn contribute(&mut self, decision: DecisionId, contribution: Contribution) {
+        if let Some(list) = self.contributions.get_mut(decision.index()) {
+            list.push(contribution);
+        }
+    }
+
+    fn run_rule(&mut self, id: RuleId) {
+        let engine = self.engine;
+        let program = &*engine.program;
+        let Some(rule) = program.rule(id) else { return };
+        if !rule.dates.contains(self.date) {
+            return;
+        }
+        self.frame.clear();
+        self.frame.resize(rule.slots.len(), Value::Missing);
+        self.frame_rows.clear();
+        self.frame_rows.resize(rule.slots.len(), None);
+        self.missing.clear();
+        let when = match rule.when {
+            Some(expr) => self.truth(expr),
+            None => Truth::True,
+        };
+        if when == Truth::False {
+            let (failed, values) = match rule.when {
+                Some(expr) if self.config.why_not => {
+                    let failed = self.first_failing(expr);
+                    (Some(failed), self.bindings(failed))
+                }
+                _ => (None, Vec::new()),
+            };
+            self.set_result(id, RuleResult::NotFired { failed, values });
+            return;
+        }
+        // The witnesses `when` bound are what outcomes and `because` read; `unless` may bind
+        // its own slots, so keep a copy.
+        let witness_frame = self.frame.clone();
+        let unless = match rule.unless {
+            Some(expr) => self.truth(expr),
+            None => Truth::False,
+        };
+        let certain = match (when, unless) {
+            (_, Truth::True) => {
+                let values = match rule.unless {
+                    Some(expr) if self.config.why_not => self.bindings(expr),
+                    _ => Vec::new(),
+                };
+                self.set_result(
+                    id,
+                    RuleResult::NotFired {
+                        failed: rule.unless,
+                        values,
+                    },
+                );
+                return;
+            }
+            (Truth::True, Truth::False) => true,
+            _ => false,
+        };
+        // An exception that fired for certain overrides this rule; rules are ordered so that
+        // exceptions are decided first.
+        if let Some(by) = rule
+            .overridden_by
+            .iter()
+            .find(|e| matches!(self.rules.get(e.index()), Some(RuleResult::Fired(_))))
+        {
+            self.set_result(id, RuleResult::Overridden { by: *by });
+            return;
+        }
+        self.frame = witness_frame;
+        if !certain {
+            let missing = std::mem::take(&mut self.missing);
+            for outcome in &rule.outcomes {
+                if let Some(unknown) = program
+                    .decision(outcome.decision)
+                    .and_then(|d| d.unknown.clone())
+                {
+                    self.contribute(
+                        outcome.decision,
+                        Contribution {
+                            op: OutcomeOp::Set,
+                            value: unknown,
+                            priority: rule.priority,
+                        },
+                    );
+                }
+            }
+            self.set_result(id, RuleResult::Uncertain { missing });
+            return;
+        }
+        let mut sets = Vec::with_capacity(rule.outcomes.len());
+        for outcome in &rule.outcomes {
+            let value = self.value(outcome.value);
+            if value == Value::Missing {
+                // The outcome names a value the transaction or table does not give (an
+                // entry's policy left empty): the decision cannot be known.
+                if let Some(unknown) = program
+                    .decision(outcome.decision)
+                    .and_then(|d| d.unknown.clone())
+                {
+                    self.contribute(
+                        outcome.decision,
+                        Contribution {
+                            op: OutcomeOp::Set,
+                            value: unknown,
+                            priority: rule.priority,
+                        },
+                    );
+                }
+                continue;
+            }
+            self.contribute(
+                outcome.decision,
+                Contribution {
+                    op: outcome.op,
+                    value: value.clone(),
+                    priority: rule.priority,
+                },
+            );
+            sets.push((outcome.decision, outcome.op, value));
+        }
+        let because = rule.because.as_ref().map(|template| {
+            let mut text = String::new();
+            for part in &template.parts {
+                match part {
+                    crate::semantic::ir::TemplatePart::Text(t) => text.push_str(t),
+                    crate::semantic::ir::TemplatePart::Value(expr) => {
+                        let value = self.value(*expr);
+                        text.push_str(&self.plain(&value, *expr));
+                    }
+                }
+            }
+            text
+        });
+        let bindings = match rule.when {
+            Some(when) => self.bindings(when),
+            None => Vec::new(),
+        };
+        self.set_result(
+            id,
+            RuleResult::Fired(Fired {
+                sets,
+                because,
+                bindings,
+            }),
+        );
+    }
+
+    /// The values of the paths a condition reads, under the current frame.
+    fn bindings(&mut self, expr: ExprId) -> Vec<(ExprId, Value)> {
+        let mut out = Vec::new();
+        let mut stack = vec![expr];
+        while let Some(id) = stack.pop() {
+            let Some(e) = self.engine.program.expr(id) else {
+                continue;
+            };
+            match &e.kind {
+                ExprKind::Path(_) | ExprKind::Decision(_) => {
+                    if !out.iter().any(|(seen, _)| *seen == id) {
+                        let value = self.value(id);
+                        out.push((id, value));
+                    }
+                }
+                // The body of a quantifier that did not bind a witness reads no single value.
+                ExprKind::Quantifier {
+                    kind: QuantifierKind::Every | QuantifierKind::No,
+                    collection,
+                    ..
+                } => stack.push(*collection),
+                kind => stack.extend(children(kind).into_iter().rev()),
+            }
+        }
+        out.sort_by_key(|(id, _)| self.engine.program.expr(*id).map(|e| e.location.span.start));
+        out
+    }
+
+    /// The first conjunct of a condition that is false, for "why not" explanations.
+    fn first_failing(&mut self, expr: ExprId) -> ExprId {
+        if let Some(ExprKind::And(items)) = self.engine.program.expr(expr).map(|e| &e.kind) {
+            for item in items.iter() {
+                if self.truth(*item) == Truth::False {
+                    return self.first_failing(*item);
+                }
+            }
+        }
+        expr
+    }
+
+    fn finish_decision(&mut self, id: DecisionId) {
+        let program = &*self.engine.program;
+        let Some(decision) = program.decision(id) else {
+            return;
+        };
+        let contributions = self
+            .contributions
+            .get_mut(id.index())
+            .map(std::mem::take)
+            .unwrap_or_default();
+        let value = if contributions.is_empty() {
+            decision.default.clone()
+        } else {
+            Some(combine(decision.combine, &contributions))
+        };
+        if let Some(slot) = self.decision_values.get_mut(id.index()) {
+            *slot = value;
+        }
+    }
+
+    fn truth(&mut self, expr: ExprId) -> Truth {
+        match self.value(expr) {
+            Value::Bool(b) => Truth::from_bool(b),
+            _ => Truth::Unknown,
+        }
+    }
+
+    /// Evaluates an expression. A condition evaluates to `Bool` or, when unknown, `Missing`.
+    fn value(&mut self, id: ExprId) -> Value {
+        let engine = self.engine;
+        let program = &*engine.program;
+        let Some(expr) = program.expr(id) else {
+            return Value::Missing;
+        };
+        match &expr.kind {
+            ExprKind::Const(value) => value.clone(),
+            ExprKind::Path(path) => {
+                let mut current = match path.root {
+                    PathRoot::Transaction => self.transaction.clone(),
+                    PathRoot::Slot(slot) => self
+                        .frame
+                        .get(slot.index())
+                        .cloned()
+                        .unwrap_or(Value::Missing),
+                };
+                for field in path.fields.iter() {
+                    current = match &current {
+                        Value::List(fields) => fields
+                            .get(usize::from(*field))
+                            .cloned()
+                            .unwrap_or(Value::Missing),
+                        _ => Value::Missing,
+                    };
+                }
+                if current == Value::Missing {
+                    self.note_missing(id);
+                }
+                current
+            }
+            ExprKind::Decision(decision) => self
+                .decision_values
+                .get(decision.index())
+                .cloned()
+                .flatten()
+                .unwrap_or(Value::Missing),
+            ExprKind::Table(table) => {
+                let rows: Vec<Value> = engine
+                    .table_rows
+                    .get(table.index())
+                    .map(|rows| {
+                        rows.iter()
+                            .filter(|(dates, _)| dates.contains(self.date))
+                            .map(|(_, row)| row.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Value::List(Arc::from(rows))
+            }
+            ExprKind::Column { table, column } => {
+                let values: Vec<Value> = engine
+                    .table_rows
+                    .get(table.index())
+                    .map(|rows| {
+                        rows.iter()
+                            .filter(|(dates, _)| dates.contains(self.date))
+                            .filter_map(|(_, row)| match row {
+                                Value::List(cells) => cells.get(usize::from(*column)).cloned(),
+                                _ => None,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Value::List(Arc::from(values))
+            }
+            ExprKind::List(items) => {
+                let values: Vec<Value> = items.iter().map(|item| self.value(*item)).collect();
+                Value::List(Arc::from(values))
+            }
+            ExprKind::Format(parts) => {
+                let mut text = String::new();
+                for part in parts.iter() {
+                    match part {
+                        crate::semantic::ir::TemplatePartExpr::Text(t) => text.push_str(t),
+                        crate::semantic::ir::TemplatePartExpr::Value(inner) => {
+                            let value = self.value(*inner);
+                            text.push_str(&self.plain(&value, *inner));
+                        }
+                    }
+                }
+                Value::String(Arc::from(text))
+            }
+            ExprKind::Not(inner) => truth_value(self.truth(*inner).not()),
+            ExprKind::And(items) => {
+                let mut result = Truth::True;
+                for item in items.iter() {
+                    result = result.and(self.truth(*item));
+                    if result == Truth::False {
+                        break;
+                    }
+                }
+                truth_value(result)
+            }
+            ExprKind::Or(items) => {
+                let mut result = Truth::False;
+                for item in items.iter() {
+                    result = result.or(self.truth(*item));
+                    if result == Truth::True {
+                        break;
+                    }
+                }
+                truth_value(result)
+            }
+            ExprKind::Arithmetic { op, lhs, rhs } => {
+                let (a, b) = (self.value(*lhs), self.value(*rhs));
+                arithmetic(*op, &a, &b)
+            }
+            ExprKind::Compare { op, lhs, rhs } => {
+                let (a, b) = (self.value(*lhs), self.value(*rhs));
+                truth_value(compare(*op, &a, &b))
+            }
+            ExprKind::In {
+                negated,
+                element,
+                collection,
+            } => {
+                let element = self.value(*element);
+                let truth = self.membership(&element, collection, Membership::Equal);
+                truth_value(if *negated { truth.not() } else { truth })
+            }
+            ExprKind::Within {
+                negated,
+                eccn,
+                scope,
+            } => {
+                let eccn_value = self.value(*eccn);
+                let truth = self.membership(&eccn_value, scope, Membership::Within);
+                if truth == Truth::Unknown {
+                    self.note_missing(id);
+                }
+                truth_value(if *negated { truth.not() } else { truth })
+            }
+            ExprKind::Matches {
+                party,
+                entry,
+                shape,
+            } => {
+                let party_value = self.value(*party);
+                let row = match program.expr(*entry).map(|e| &e.kind) {
+                    Some(ExprKind::Path(path)) if path.fields.is_empty() => match path.root {
+                        PathRoot::Slot(slot) => {
+                            self.frame_rows.get(slot.index()).copied().flatten()
+                        }
+                        PathRoot::Transaction => None,
+                    },
+                    _ => None,
+                };
+                let (Some(row), Some(hits)) = (row, self.screen(&party_value, shape)) else {
+                    return Value::Missing;
+                };
+                truth_value(Truth::from_bool(hits.iter().any(|m| m.entry == row)))
+            }
+            ExprKind::Presence { value, test } => {
+                let value = self.value(*value);
+                let result = match test {
+                    PresenceTest::Missing => value == Value::Missing,
+                    PresenceTest::NotMissing => value != Value::Missing,
+                    PresenceTest::Empty | PresenceTest::NotEmpty => match &value {
+                        Value::List(items) => items.is_empty() == (*test == PresenceTest::Empty),
+                        _ => return Value::Missing,
+                    },
+                };
+                Value::Bool(result)
+            }
+            ExprKind::Quantifier {
+                kind,
+                slot,
+                collection,
+                body,
+            } => {
+                let truth = self.quantify(id, *kind, slot.index(), *collection, *body);
+                truth_value(truth)
+            }
+            ExprKind::Call {
+                function: Builtin::Count,
+                args,
+            } => {
+                let Some(first) = args.first() else {
+                    return Value::Missing;
+                };
+                match self.value(*first) {
+                    Value::List(items) => {
+                        Value::Integer(i64::try_from(items.len()).unwrap_or(i64::MAX))
+                    }
+                    _ => Value::Missing,
+                }
+            }
+        }
+    }
+
+    fn note_missing(&mut self, id: ExprId) {
+        if !self.missing.contains(&id) {
+            self.missing.push(id);
+        }
+    }
+
+    /// Evaluates a quantifier, leaving the witness of a true `any` in its slot.
+    fn quantify(
+        &mut self,
+        id: ExprId,
+        kind: QuantifierKind,
+        slot: usize,
+        collection: ExprId,
+        body: ExprId,
+    ) -> Truth {
+        let engine = self.engine;
+        let program = &*engine.program;
+        // Over a table, iterate the rows in force directly (and for a screening condition,
+        // only the rows the party matches) instead of materializing the table.
+        if let Some(ExprKind::Table(table)) = program.expr(collection).map(|e| &e.kind) {
+            let rows = engine
+                .table_rows
+                .get(table.index())
+                .map_or(&[][..], Vec::as_slice);
+            let candidates: Option<Vec<usize>> = match engine.narrowing.get(id.index()) {
+                Some(Narrowing::Screen(hint)) => {
+                    let party = self.value(hint.party);
+                    match self.screen(&party, &hint.shape) {
+                        Some(hits) => {
+                            let mut rows: Vec<usize> = hits.iter().map(|m| m.entry).collect();
+                            rows.sort_unstable();
+                            rows.dedup();
+                            Some(rows)
+                        }
+                        None => return Truth::Unknown,
+                    }
+                }
+                Some(Narrowing::Lookup(found)) => self.lookup_all(found),
+                Some(Narrowing::None) | None => None,
+            };
+            let indices: Box<dyn Iterator<Item = usize>> = match candidates {
+                Some(list) => Box::new(list.into_iter()),
+                None => Box::new(0..rows.len()),
+            };
+            let mut result = initial(kind);
+            for index in indices {
+                let Some((dates, row)) = rows.get(index) else {
+                    continue;
+                };
+                if !dates.contains(self.date) {
+                    continue;
+                }
+                self.bind(slot, row.clone(), Some(index));
+                let truth = self.truth(body);
+                if let Some(done) = step(kind, &mut result, truth) {
+                    return done;
+                }
+            }
+            return finish(kind, result);
+        }
+        let items = match self.value(collection) {
+            Value::List(items) => items,
+            _ => return Truth::Unknown,
+        };
+        let mut result = initial(kind);
+        for item in items.iter() {
+            self.bind(slot, item.clone(), None);
+            let truth = self.truth(body);
+            if let Some(done) = step(kind, &mut result, truth) {
+                return done;
+            }
+        }
+        finish(kind, result)
+    }
+
+    /// The rows every indexable conjunct allows (the intersection of their candidates), in row
+    /// order; `None` to scan every row.
+    fn lookup_all(&mut self, found: &[(usize, LookupHint)]) -> Option<Vec<usize>> {
+        let mut result: Option<Vec<usize>> = None;
+        for (index, hint) in found {
+            let Some(rows) = self.lookup(*index, *hint) else {
+                continue;
+            };
+            result = Some(match result {
+                None => rows,
+                Some(previous) => previous
+                    .into_iter()
+                    .filter(|r| rows.binary_search(r).is_ok())
+                    .collect(),
+            });
+            if result.as_ref().is_some_and(Vec::is_empty) {
+                break;
+            }
+        }
+        result
+    }
+
+    /// The candidate rows of one indexable conjunct, in row order; `None` to scan every row (when
+    /// the key itself is missing, every row's conjunct is unknown).
+    fn lookup(&mut self, index: usize, hint: LookupHint) -> Option<Vec<usize>> {
+        let key_expr = match hint {
+            LookupHint::Equal { key, .. } => key,
+            LookupHint::Within { eccn, .. } => eccn,
+        };
+        let key = self.value(key_expr);
+        let index = self.engine.indexes.get(index)?;
+        let mut rows: Vec<usize> = index.missing.clone();
+        match (hint, &key) {
+            (_, Value::Missing) => return None,
+            (LookupHint::Equal { .. }, key) => {
+                rows.extend(index.exact.get(key).into_iter().flatten())
+            }
+            (LookupHint::Within { .. }, Value::Eccn(eccn)) => {
+                // Rows whose ECCN is the key or one of its ancestors (the key lies within them),
+                // and rows whose ECCN lies below the key (the key is not detailed enough).
+                for depth in 0..=eccn.depth() {
+                    rows.extend(
+                        index
+                            .exact
+                            .get(&Value::Eccn(eccn.truncated(depth)))
+                            .into_iter()
+                            .flatten(),
+                    );
+                }
+                rows.extend(index.ancestors.get(eccn).into_iter().flatten());
+            }
+            (LookupHint::Within { .. }, _) => return None,
+        }
+        rows.sort_unstable();
+        rows.dedup();
+        Some(rows)
+    }
+
+    fn bind(&mut self, slot: usize, value: Value, row: Option<usize>) {
+        if let Some(cell) = self.frame.get_mut(slot) {
+            *cell = value;
+        }
+        if let Some(cell) = self.frame_rows.get_mut(slot) {
+            *cell = row;
+        }
+    }
+
+    fn membership(&mut self, element: &Value, collection: &Collection, mode: Membership) -> Truth {
+        if *element == Value::Missing {
+            return Truth::Unknown;
+        }
+        match collection {
+            Collection::Constant { set, .. } => {
+                let Some(version) = self.engine.program.set(*set).and_then(|s| s.at(self.date))
+                else {
+                    return Truth::Unknown;
+                };
+                match mode {
+                    Membership::Equal => version.contains(element),
+                    Membership::Within => version.within(element),
+                }
+            }
+            Collection::Expr(expr) => {
+                let scope = self.value(*expr);
+                let items: Vec<Value> = match scope {
+                    Value::List(items) => items.to_vec(),
+                    Value::Missing => return Truth::Unknown,
+                    single => vec![single],
+                };
+                let mut result = Truth::False;
+                for item in &items {
+                    let truth = match (mode, element, item) {
+                        (_, _, Value::Missing) => Truth::Unknown,
+                        (Membership::Within, Value::Eccn(eccn), Value::Eccn(scope)) => {
+                            eccn.within(scope)
+                        }
+                        (Membership::Within, _, _) => Truth::False,
+                        (Membership::Equal, a, b) => Truth::from_bool(a == b),
+                    };
+                    result = result.or(truth);
+                    if result == Truth::True {
+                        break;
+                    }
+                }
+                result
+            }
+        }
+    }
+
+    /// Screens a party against a screening table once per transaction; `None` when the party
+    /// has no name to screen.
+    fn screen(&mut self, party: &Value, shape: &MatchShape) -> Option<Arc<[Match]>> {
+        let Value::List(fields) = party else {
+            return None;
+        };
+        let key = Arc::as_ptr(fields) as *const () as usize;
+        if let Some((_, _, hits, _)) = self
+            .screened
+            .iter()
+            .find(|(table, address, _, _)| *table == shape.table && *address == key)
+        {
+            return Some(hits.clone());
+        }
+        let Some(Value::String(name)) = fields.get(usize::from(shape.party_name)) else {
+            return None;
+        };
+        let aliases: Vec<Arc<str>> = shape
+            .party_aliases
+            .and_then(|a| fields.get(usize::from(a)))
+            .map_or_else(Vec::new, |v| match v {
+                Value::List(items) => items
+                    .iter()
+                    .filter_map(|i| {
+                        if let Value::String(s) = i {
+                            Some(s.clone())
+                        } else {
+                            None
+                        }
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            });
+        let alias_refs: Vec<&str> = aliases.iter().map(|a| &**a).collect();
+        let index = self.engine.screening.get(shape.table.index())?.as_ref()?;
+        let mut out = Vec::new();
+        index.screen(name, &alias_refs, &mut out);
+        let hits: Arc<[Match]> = Arc::from(out);
+        self.screened
+            .push((shape.table, key, hits.clone(), name.clone()));
+        Some(hits)
+    }
+
+    /// Every screening hit of a row in force, once per party and row.
+    fn record_matches(&self) -> Vec<PartyMatch> {
+        let mut out: Vec<PartyMatch> = Vec::new();
+        for (table, _, hits, party) in &self.screened {
+            let rows = self.engine.table_rows.get(table.index());
+            for hit in hits.iter() {
+                let in_force = rows
+                    .and_then(|r| r.get(hit.entry))
+                    .is_some_and(|(dates, _)| dates.contains(self.date));
+                if in_force
+                    && !out
+                        .iter()
+                        .any(|m| m.table == *table && m.row == hit.entry && m.party == *party)
+                {
+                    out.push(PartyMatch {
+                        table: *table,
+                        row: hit.entry,
+                        party: party.clone(),
+                        listed_name: hit.listed_name,
+                        query: hit.query,
+                        score: hit.score,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// A value as quoted in a sentence: strings and codes without quotes, enum values by name.
+    fn plain(&self, value: &Value, expr: ExprId) -> String {
+        let program = self.program();
+        let ty = program
+            .expr(expr)
+            .map(|e| e.ty.clone())
+            .unwrap_or(crate::semantic::ir::Type::Error);
+        plain_value(program, value, &ty)
+    }
+}
+
+/// A value as quoted in a sentence: strings and codes without quotes, enum values by name.
+pub fn plain_value(program: &Program, value: &Value, ty: &crate::semantic::ir::Type) -> String {
+    match value {
+        Value::String(s) => s.to_string(),
+        Value::Country(c) => c.to_string(),
+        Value::Eccn(e) => e.to_string(),
+        Value::List(items) => {
+            let element = ty
+                .element()
+                .cloned()
+                .unwrap_or(crate::semantic::ir::Type::Error);
+            let shown: Vec<String> = items
+                .iter()
+                .map(|v| plain_value(program, v, &element))
+                .collect();
+            shown.join(", ")
+        }
+        other => program.display_value(other, ty),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Membership {
+    Equal,
+    Within,
+}
+
+fn truth_value(truth: Truth) -> Value {
+    match truth {
+        Truth::True => Value::Bool(true),
+        Truth::False => Value::Bool(false),
+        Truth::Unknown => Value::Missing,
+    }
+}
+
+fn initial(kind: QuantifierKind) -> Truth {
+    match kind {
+        QuantifierKind::Any | QuantifierKind::No => Truth::False,
+        QuantifierKind::Every => Truth::True,
+    }
+}
+
+/// Folds one element's truth into a quantifier's result; `Some` when the answer is final.
+fn step(kind: QuantifierKind, result: &mut Truth, truth: Truth) -> Option<Truth> {
+    match kind {
+        QuantifierKind::Any => {
+            *result = result.or(truth);
+            (truth == Truth::True).then_some(Truth::True)
+        }
+        QuantifierKind::No => {
+            *result = result.or(truth);
+            (truth == Truth::True).then_some(Truth::False)
+        }
+        QuantifierKind::Every => {
+            *result = result.and(truth);
+            (truth == Truth::False).then_some(Truth::False)
+        }
+    }
+}
+
+fn finish(kind: QuantifierKind, result: Truth) -> Truth {
+    match kind {
+        QuantifierKind::No => result.not(),
+        _ => result,
+    }
+}
+
+fn compare(op: Comparison, a: &Value, b: &Value) -> Truth {
+    if *a == Value::Missing || *b == Value::Missing {
+        return Truth::Unknown;
+    }
+    let ordering = match (a, b) {
+        (Value::Integer(x), Value::Decimal(y)) => Decimal::from_integer(*x).cmp(y),
+        (Value::Decimal(x), Value::Integer(y)) => x.cmp(&Decimal::from_integer(*y)),
+        _ => a.cmp(b),
+    };
+    Truth::from_bool(match op {
+        Comparison::Eq => ordering.is_eq(),
+        Comparison::Ne => ordering.is_ne(),
+        Comparison::Lt => ordering.is_lt(),
+        Comparison::Le => ordering.is_le(),
+        Comparison::Gt => ordering.is_gt(),
+        Comparison::Ge => ordering.is_ge(),
+    })
+}
+
+fn arithmetic(op: ArithmeticOp, a: &Value, b: &Value) -> Value {
+    match (a, b) {
+        (Value::Integer(x), Value::Integer(y)) if op != ArithmeticOp::Div => {
+            let result = match op {
+                ArithmeticOp::Add => x.checked_add(*y),
+                ArithmeticOp::Sub => x.checked_sub(*y),
+                _ => x.checked_mul(*y),
+            };
+            result.map_or(Value::Missing, Value::Integer)
+        }
+        (Value::Integer(_) | Value::Decimal(_), Value::Integer(_) | Value::Decimal(_)) => {
+            let as_decimal = |v: &Value| match v {
+                Value::Integer(n) => Decimal::from_integer(*n),
+                Value::Decimal(d) => *d,
+                _ => Decimal::from_integer(0),
+            };
+            let (x, y) = (as_decimal(a), as_decimal(b));
+            let result = match op {
+                ArithmeticOp::Add => x.checked_add(y),
+                ArithmeticOp::Sub => x.checked_sub(y),
+                ArithmeticOp::Mul => x.checked_mul(y),
+                ArithmeticOp::Div => x.checked_div(y),
+            };
+            result.map_or(Value::Missing, Value::Decimal)
+        }
+        _ => Value::Missing,
+    }
+}
+
+/// Combines the contributions of several rules to one decision.
+fn combine(mode: Option<CombineMode>, contributions: &[Contribution]) -> Value {
+    match mode {
+        Some(CombineMode::Union) => {
+            let mut values: Vec<Value> = Vec::new();
+            for c in contributions {
+                match (&c.op, &c.value) {
+                    (OutcomeOp::Set, Value::List(items)) => values.extend(items.iter().cloned()),
+                    (_, value) => values.push(value.clone()),
+                }
+            }
+            values.sort();
+            values.dedup();
+            Value::List(Arc::from(values))
+        }
+        Some(CombineMode::Any) => {
+            Value::Bool(contributions.iter().any(|c| c.value == Value::Bool(true)))
+        }
+        Some(CombineMode::All) => {
+            Value::Bool(contributions.iter().all(|c| c.value == Value::Bool(true)))
+        }
+        Some(CombineMode::Priority) => {
+            let mut best: Option<&Contribution> = None;
+            for c in contributions {
+                if best.map_or(true, |b| c.priority > b.priority) {
+                    best = Some(c);
+                }
+            }
+            best.map_or(Value::Missing, |c| c.value.clone())
+        }
+        Some(CombineMode::MostRestrictive) => contributions
+            .iter()
+            .map(|c| c.value.clone())
+            .max()
+            .unwrap_or(Value::Missing),
+        None => contributions
+            .first()
+            .map_or(Value::Missing, |c| c.value.clone()),
+    }
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    match value {
+        Value::List(items) => items
+            .iter()
+            .filter_map(|v| {
+                if let Value::String(s) = v {
+                    Some(s.to_string())
+                } else {
+                    None
+                }
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The conjuncts of a condition: the operands of its `and`s, however they nest.
+fn conjuncts(program: &Program, expr: ExprId) -> Vec<ExprId> {
+    let mut out = Vec::new();
+    let mut stack = vec![expr];
+    while let Some(id) = stack.pop() {
+        match program.expr(id).map(|e| &e.kind) {
+            Some(ExprKind::And(items)) => stack.extend(items.iter().rev()),
+            _ => out.push(id),
+        }
+    }
+    out
+}
+
+/// Builds the index of one column of a table.
+fn column_index(program: &Program, table: TableId, column: u16) -> ColumnIndex {
+    let mut index = ColumnIndex::default();
+    let Some(table) = program.table(table) else {
+        return index;
+    };
+    for (row, cells) in table.rows.iter().enumerate() {
+        match cells.cells.get(usize::from(column)) {
+            None | Some(Value::Missing) => index.missing.push(row),
+            Some(value) => {
+                if let Value::Eccn(eccn) = value {
+                    for depth in 0..eccn.depth() {
+                        index
+                            .ancestors
+                            .entry(eccn.truncated(depth))
+                            .or_default()
+                            .push(row);
+                    }
+                }
+                index.exact.entry(value.clone()).or_default().push(row);
+            }
+        }
+    }
+    index
+}
+
+/// Whether an expression reads the quantifier's own slot (then it depends on the row).
+fn reads_slot(program: &Program, expr: ExprId, slot: crate::semantic::ir::Slot) -> bool {
+    let mut stack = vec![expr];
+    while let Some(id) = stack.pop() {
+        let Some(e) = program.expr(id) else { continue };
+        if let ExprKind::Path(path) = &e.kind {
+            if path.root == PathRoot::Slot(slot) {
+                return true;
+            }
+        }
+        stack.extend(children(&e.kind));
+    }
+    false
+}
+
+/// The column of `SLOT.column`, when the expression is exactly that.
+fn row_column(program: &Program, expr: ExprId, slot: crate::semantic::ir::Slot) -> Option<u16> {
+    match &program.expr(expr)?.kind {
+        // Numbers compare across integer and decimal, which an index by exact value would miss.
+        ExprKind::Path(path)
+            if path.root == PathRoot::Slot(slot)
+                && path.fields.len() == 1
+                && !program.expr(expr)?.ty.is_numeric() =>
+        {
+            path.fields.first().copied()
+        }
+        _ => None,
+    }
+}
+
+/// Finds the indexable conjuncts (`row.col is KEY`, `ECCN within row.col`) of a quantifier's
+/// body.
+fn lookup_hints(
+    program: &Program,
+    body: ExprId,
+    slot: crate::semantic::ir::Slot,
+) -> Vec<LookupHint> {
+    conjuncts(program, body)
+        .into_iter()
+        .filter_map(|id| match &program.expr(id)?.kind {
+            ExprKind::Compare {
+                op: Comparison::Eq,
+                lhs,
+                rhs,
+            } => match (
+                row_column(program, *lhs, slot),
+                row_column(program, *rhs, slot),
+            ) {
+                (Some(column), None) if !reads_slot(program, *rhs, slot) => {
+                    Some(LookupHint::Equal { column, key: *rhs })
+                }
+                (None, Some(column)) if !reads_slot(program, *lhs, slot) => {
+                    Some(LookupHint::Equal { column, key: *lhs })
+                }
+                _ => None,
+            },
+            ExprKind::Within {
+                negated: false,
+                eccn,
+                scope: Collection::Expr(scope),
+            } => {
+                let column = row_column(program, *scope, slot)?;
+                (!reads_slot(program, *eccn, slot)).then_some(LookupHint::Within {
+                    column,
+                    eccn: *eccn,
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Finds `party matches SLOT` among the top-level conjuncts of a quantifier's body.
+fn screen_hint(
+    program: &Program,
+    body: ExprId,
+    slot: crate::semantic::ir::Slot,
+) -> Option<ScreenHint> {
+    conjuncts(program, body)
+        .into_iter()
+        .find_map(|id| match &program.expr(id)?.kind {
+            ExprKind::Matches {
+                party,
+                entry,
+                shape,
+            } => match &program.expr(*entry)?.kind {
+                ExprKind::Path(path)
+                    if path.fields.is_empty() && path.root == PathRoot::Slot(slot) =>
+                {
+                    Some(ScreenHint {
+                        party: *party,
+                        shape: *shape,
+                    })
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+}
+
+/// The order in which rules run and decisions are finished: a rule after the decisions it
+/// reads and after the exceptions that may override it; a decision after every rule that sets
+/// it. Computed once per program.
+pub fn evaluation_order(program: &Program) -> Result<Vec<Step>, OrderCycle> {
+    let mut graph: DiGraph<Step, ()> = DiGraph::new();
+    let rules: Vec<NodeIndex> = (0..program.rules.len())
+        .map(|i| graph.add_node(Step::Rule(RuleId::from_index(i))))
+        .collect();
+    let decisions: Vec<NodeIndex> = (0..program.decisions.len())
+        .map(|i| graph.add_node(Step::Decision(DecisionId::from_index(i))))
+        .collect();
+    for (index, rule) in program.rules.iter().enumerate() {
+        let Some(&node) = rules.get(index) else {
+            continue;
+        };
+        for outcome in &rule.outcomes {
+            if let Some(&decision) = decisions.get(outcome.decision.index()) {
+                graph.update_edge(node, decision, ());
+            }
+        }
+        for exception in &rule.overridden_by {
+            if let Some(&by) = rules.get(exception.index()) {
+                graph.update_edge(by, node, ());
+            }
+        }
+        let mut roots: Vec<ExprId> = rule
+            .when
+            .into_iter()
+            .chain(rule.unless)
+            .chain(rule.outcomes.iter().map(|o| o.value))
+            .collect();
+        if let Some(template) = &rule.because {
+            roots.extend(template.parts.iter().filter_map(|p| match p {
+                crate::semantic::ir::TemplatePart::Value(id) => Some(*id),
+                crate::semantic::ir::TemplatePart::Text(_) => None,
+            }));
+        }
+        while let Some(id) = roots.pop() {
+            let Some(expr) = program.expr(id) else {
+                continue;
+            };
+            if let ExprKind::Decision(decision) = expr.kind {
+                if let Some(&d) = decisions.get(decision.index()) {
+                    graph.update_edge(d, node, ());
+                }
+            }
+            roots.extend(children(&expr.kind));
+        }
+    }
+    match petgraph::algo::toposort(&graph, None) {
+        Ok(order) => Ok(order
+            .into_iter()
+            .filter_map(|n| graph.node_weight(n).copied())
+            .collect()),
+        Err(cycle) => {
+            let name = match graph.node_weight(cycle.node_id()) {
+                Some(Step::Rule(r)) => program
+                    .rule(*r)
+                    .map_or_else(String::new, |r| r.name.to_string()),
+                Some(Step::Decision(d)) => program
+                    .decision(*d)
+                    .map_or_else(String::new, |d| d.name.to_string()),
+                None => String::new(),
+            };
+            Err(OrderCycle(vec![name]))
+        }
+    }
+}

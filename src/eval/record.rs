@@ -1,0 +1,424 @@
+//! The decision record of the screening contract: what `vigil eval` prints for each input.
+//!
+//! Field order and content are fixed by `contract.md`; extensions (`date`, `overridden`,
+//! `indeterminate`, `engine`) are additions only. Records are deterministic: the same input,
+//! date and library always give the same bytes.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+
+use super::engine::{Engine, Outcome, RuleResult, RunConfig};
+use super::transaction::{validate, InputError};
+use crate::date::Date;
+use crate::semantic::ir::{OutcomeOp, Program, RecordId, Type, Value};
+
+/// The decision record for one input.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct DecisionRecord {
+    /// The caller's identifier, echoed back (null when the input had none).
+    pub id: Json,
+    /// The date whose law was applied (the transaction's date, or `--as-of`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// Every decision by name, in declaration order; absent when the input was rejected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decisions: Option<Map<String, Json>>,
+    pub matches: Vec<MatchRecord>,
+    pub fired: Vec<FiredRecord>,
+    pub obligations: Vec<String>,
+    /// Rules that fired but were overridden by an exception.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overridden: Vec<OverriddenRecord>,
+    /// Rules that may apply but lack information: why a decision is indeterminate.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub indeterminate: Vec<IndeterminateRecord>,
+    pub errors: Vec<InputError>,
+    /// The engine and the policy library that made the decision, for audit records.
+    pub engine: EngineInfo,
+}
+
+/// One rule that contributed to the decisions.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct FiredRecord {
+    pub rule: String,
+    pub cite: Option<String>,
+    pub sets: Map<String, Json>,
+    pub because: Option<String>,
+    pub at: String,
+}
+
+/// A restricted-party hit.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct MatchRecord {
+    /// The party's name as given in the transaction.
+    pub party: String,
+    /// The list the hit is on.
+    pub list: String,
+    /// The listed name of the entry.
+    pub listed_name: String,
+    /// The entry's alias that matched, when it was an alias rather than the listed name.
+    pub alias: Option<String>,
+    /// The party's alias that matched, when it was an alias rather than its name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub party_alias: Option<String>,
+    pub score: f64,
+}
+
+/// A rule overridden by an exception.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct OverriddenRecord {
+    pub rule: String,
+    pub by: String,
+    pub at: String,
+}
+
+/// A rule that could not be decided for lack of information.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct IndeterminateRecord {
+    pub rule: String,
+    pub cite: Option<String>,
+    /// The decisions it may affect.
+    pub decisions: Vec<String>,
+    /// What was missing, in words.
+    pub missing: Vec<String>,
+    pub at: String,
+}
+
+/// The engine version and the policy library's content hash.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct EngineInfo {
+    pub version: &'static str,
+    pub library: Arc<str>,
+}
+
+/// Validates and evaluates inputs, producing records.
+pub struct Evaluator {
+    engine: Engine,
+    schema: RecordId,
+    id_field: Option<usize>,
+    date_field: Option<usize>,
+    info: EngineInfo,
+    /// `file:line` of every rule, computed once: finding a line number scans the file.
+    rule_at: Vec<String>,
+}
+
+/// Why an evaluator cannot be built from a program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EvaluatorError {
+    NoSchema,
+    Cycle(Vec<String>),
+}
+
+impl Evaluator {
+    /// Prepares a program; `library_hash` identifies the policy library in every record.
+    pub fn new(program: Arc<Program>, library_hash: Arc<str>) -> Result<Evaluator, EvaluatorError> {
+        let schema = program.schema.ok_or(EvaluatorError::NoSchema)?;
+        let record = program.record(schema).ok_or(EvaluatorError::NoSchema)?;
+        let id_field = record.field_index("id").map(usize::from);
+        let date_field = record
+            .field_index("date")
+            .map(usize::from)
+            .filter(|&i| record.fields.get(i).is_some_and(|f| f.ty == Type::Date));
+        let rule_at = program
+            .rules
+            .iter()
+            .map(|rule| location(&program, rule.location))
+            .collect();
+        let engine = Engine::new(program).map_err(|cycle| EvaluatorError::Cycle(cycle.0))?;
+        Ok(Evaluator {
+            rule_at,
+            engine,
+            schema,
+            id_field,
+            date_field,
+            info: EngineInfo {
+                version: env!("CARGO_PKG_VERSION"),
+                library: library_hash,
+            },
+        })
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// A record for an input that could not be read at all.
+    pub fn rejected(&self, id: Json, errors: Vec<InputError>) -> DecisionRecord {
+        DecisionRecord {
+            id,
+            date: None,
+            decisions: None,
+            matches: Vec::new(),
+            fired: Vec::new(),
+            obligations: Vec::new(),
+            overridden: Vec::new(),
+            indeterminate: Vec::new(),
+            errors,
+            engine: self.info.clone(),
+        }
+    }
+
+    /// Parses one JSON text and evaluates it.
+    pub fn evaluate_text(
+        &self,
+        text: &[u8],
+        as_of: Option<Date>,
+        config: RunConfig,
+    ) -> (DecisionRecord, Option<Outcome>) {
+        match serde_json::from_slice::<Json>(text) {
+            Ok(json) => self.evaluate_json(&json, as_of, config),
+            Err(error) => (
+                self.rejected(
+                    Json::Null,
+                    vec![InputError::new("", format!("not valid JSON: {error}"))],
+                ),
+                None,
+            ),
+        }
+    }
+
+    /// Validates a transaction and evaluates it. The outcome is returned too, for explanations.
+    pub fn evaluate_json(
+        &self,
+        json: &Json,
+        as_of: Option<Date>,
+        config: RunConfig,
+    ) -> (DecisionRecord, Option<Outcome>) {
+        let program = self.engine.program();
+        let id = json.get("id").cloned().unwrap_or(Json::Null);
+        let transaction = match validate(program, self.schema, json) {
+            Ok(value) => value,
+            Err(errors) => return (self.rejected(id, errors), None),
+        };
+        let transaction_date = match (&transaction, self.date_field) {
+            (Value::List(fields), Some(index)) => match fields.get(index) {
+                Some(Value::Date(date)) => Some(*date),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(date) = as_of.or(transaction_date) else {
+            return (self.rejected(id, vec![InputError::new("/date", "the transaction has no `date`, and no `--as-of` date was given: the law in force cannot be chosen")]), None);
+        };
+        let id = match (&transaction, self.id_field) {
+            (Value::List(fields), Some(index)) => match fields.get(index) {
+                Some(Value::String(s)) => Json::String(s.to_string()),
+                _ => id,
+            },
+            _ => id,
+        };
+        let outcome = self.engine.run(transaction, date, config);
+        (self.record(id, date, &outcome), Some(outcome))
+    }
+
+    fn record(&self, id: Json, date: Date, outcome: &Outcome) -> DecisionRecord {
+        let program = self.engine.program();
+        let mut decisions = Map::new();
+        let mut obligations = Vec::new();
+        for (index, decision) in program.decisions.iter().enumerate() {
+            let value = outcome.decisions.get(index).unwrap_or(&Value::Missing);
+            if &*decision.name == "obligations" {
+                if let Value::List(items) = value {
+                    obligations = items
+                        .iter()
+                        .filter_map(|v| {
+                            if let Value::String(s) = v {
+                                Some(s.to_string())
+                            } else {
+                                None
+                            }
+                        })
+                        .collect();
+                }
+                continue;
+            }
+            decisions.insert(
+                decision.name.to_string(),
+                to_json(program, value, &decision.value_type),
+            );
+        }
+        let mut fired = Vec::new();
+        let mut overridden = Vec::new();
+        let mut indeterminate = Vec::new();
+        for (index, result) in outcome.rules.iter().enumerate() {
+            let Some(rule) = program.rules.get(index) else {
+                continue;
+            };
+            let at = self.rule_at.get(index).cloned().unwrap_or_default();
+            match result {
+                RuleResult::Fired(f) => {
+                    let mut sets = Map::new();
+                    for (decision, op, value) in &f.sets {
+                        let Some(d) = program.decision(*decision) else {
+                            continue;
+                        };
+                        let json = match op {
+                            OutcomeOp::Set => to_json(program, value, &d.value_type),
+                            OutcomeOp::Include => {
+                                let element =
+                                    d.value_type.element().cloned().unwrap_or(Type::Error);
+                                let item = to_json(program, value, &element);
+                                match sets.get_mut(&*d.name) {
+                                    Some(Json::Array(items)) => {
+                                        items.push(item);
+                                        continue;
+                                    }
+                                    _ => Json::Array(vec![item]),
+                                }
+                            }
+                        };
+                        sets.insert(d.name.to_string(), json);
+                    }
+                    fired.push(FiredRecord {
+                        rule: rule.name.to_string(),
+                        cite: rule.cite.as_ref().map(|c| c.to_string()),
+                        sets,
+                        because: f.because.clone(),
+                        at,
+                    });
+                }
+                RuleResult::Overridden { by } => {
+                    let by = program
+                        .rule(*by)
+                        .map_or_else(String::new, |r| r.name.to_string());
+                    overridden.push(OverriddenRecord {
+                        rule: rule.name.to_string(),
+                        by,
+                        at,
+                    });
+                }
+                RuleResult::Uncertain { missing } => {
+                    let mut decisions: Vec<String> = rule
+                        .outcomes
+                        .iter()
+                        .filter_map(|o| program.decision(o.decision).map(|d| d.name.to_string()))
+                        .collect();
+                    decisions.dedup();
+                    let mut missing: Vec<String> = missing
+                        .iter()
+                        .filter_map(|e| program.expr(*e))
+                        .map(|e| describe_missing(program, e))
+                        .collect();
+                    missing.dedup();
+                    indeterminate.push(IndeterminateRecord {
+                        rule: rule.name.to_string(),
+                        cite: rule.cite.as_ref().map(|c| c.to_string()),
+                        decisions,
+                        missing,
+                        at,
+                    });
+                }
+                RuleResult::NotInForce | RuleResult::NotFired { .. } => {}
+            }
+        }
+        let matches = outcome
+            .matches
+            .iter()
+            .filter_map(|m| {
+                let table = program.table(m.table)?;
+                let row = table.rows.get(m.row)?;
+                let column = |name: &str| {
+                    table
+                        .column_index(name)
+                        .and_then(|c| row.cells.get(usize::from(c)))
+                };
+                let listed = match column("name") {
+                    Some(Value::String(s)) => s.to_string(),
+                    _ => String::new(),
+                };
+                let alias_at = |i: usize| match column("aliases") {
+                    Some(Value::List(items)) => match items.get(i.checked_sub(1)?) {
+                        Some(Value::String(s)) => Some(s.to_string()),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let list = match column("source") {
+                    Some(Value::String(s)) if !s.is_empty() => s.to_string(),
+                    _ => table
+                        .title
+                        .as_deref()
+                        .unwrap_or(&table.qualified_name)
+                        .to_string(),
+                };
+                Some(MatchRecord {
+                    party: m.party.to_string(),
+                    list,
+                    listed_name: listed,
+                    alias: alias_at(m.listed_name),
+                    party_alias: None,
+                    score: (m.score * 1000.0).round() / 1000.0,
+                })
+            })
+            .collect();
+        DecisionRecord {
+            id,
+            date: Some(date.to_string()),
+            decisions: Some(decisions),
+            matches,
+            fired,
+            obligations,
+            overridden,
+            indeterminate,
+            errors: Vec::new(),
+            engine: self.info.clone(),
+        }
+    }
+}
+
+/// `file:line` of a location.
+pub fn location(program: &Program, location: crate::semantic::ir::Location) -> String {
+    program
+        .file(location.file)
+        .map_or_else(String::new, |f| f.location(location.span))
+}
+
+fn describe_missing(program: &Program, expr: &crate::semantic::ir::Expr) -> String {
+    let text = program
+        .source_text(expr.location)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    match expr.kind {
+        crate::semantic::ir::ExprKind::Within { .. } => {
+            format!("`{text}`: the ECCN is given without the paragraph this rule needs")
+        }
+        _ => format!("`{text}` is not given"),
+    }
+}
+
+/// A value as JSON, by its type: enum values by name, sets as arrays, missing as null.
+pub fn to_json(program: &Program, value: &Value, ty: &Type) -> Json {
+    match value {
+        Value::Missing => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Integer(n) => Json::from(*n),
+        Value::Decimal(d) => d
+            .to_string()
+            .parse::<serde_json::Number>()
+            .map_or_else(|_| Json::String(d.to_string()), Json::Number),
+        Value::String(s) => Json::String(s.to_string()),
+        Value::Date(d) => Json::String(d.to_string()),
+        Value::Country(c) => Json::String(c.to_string()),
+        Value::Eccn(e) => Json::String(e.to_string()),
+        Value::Enum(index) => match ty {
+            Type::Enum(id) => program
+                .enumeration(*id)
+                .and_then(|e| e.value_name(*index))
+                .map_or(Json::Null, |n| Json::String(n.to_string())),
+            _ => Json::from(*index),
+        },
+        Value::List(items) => {
+            let element = ty.element().cloned().unwrap_or(Type::Error);
+            Json::Array(
+                items
+                    .iter()
+                    .map(|v| to_json(program, v, &element))
+                    .collect(),
+            )
+        }
+    }
+}
