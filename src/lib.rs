@@ -19,7 +19,9 @@ pub mod diagnostic;
 pub mod doc;
 pub mod eval;
 pub mod fmt;
+pub mod graph;
 pub mod library;
+pub mod lint;
 pub mod screen;
 pub mod semantic;
 pub mod source;
@@ -49,10 +51,12 @@ impl Checked {
     }
 }
 
-/// A program ready to evaluate: the checked IR.
+/// A program ready to evaluate: the checked IR and its decision graph, with the evaluation
+/// order.
 #[derive(Debug, Clone)]
 pub struct Compiled {
     pub program: Program,
+    pub graph: graph::DecisionGraph,
 }
 
 /// Parses, checks and lints every file, collecting every diagnostic. Imports must be among the
@@ -64,6 +68,9 @@ pub fn check(files: Vec<SourceFile>) -> Checked {
 /// Like [`check`], reading imported files and data files through `loader`.
 pub fn check_with(files: Vec<SourceFile>, loader: &mut dyn Loader) -> Checked {
     let (set, compiled, mut diagnostics) = pipeline(files, loader);
+    if let Some(compiled) = &compiled {
+        diagnostics.extend(lint::run(&compiled.program));
+    }
     diagnostic::sort(&mut diagnostics);
     Checked {
         files: set.files,
@@ -102,10 +109,16 @@ fn pipeline(
     diagnostics.extend(import_diagnostics);
     let (program, semantic_diagnostics) = semantic::analyze(&set, loader);
     diagnostics.extend(semantic_diagnostics);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        // A program with errors has holes; its graph would only repeat them.
+        return (set, None, diagnostics);
+    }
+    let (graph, graph_diagnostics) = graph::build(&program);
+    diagnostics.extend(graph_diagnostics);
     let compiled = if diagnostics.iter().any(Diagnostic::is_error) {
         None
     } else {
-        Some(Compiled { program })
+        Some(Compiled { program, graph })
     };
     (set, compiled, diagnostics)
 }

@@ -280,7 +280,12 @@ fn deny_warnings_is_accepted_and_keeps_errors_fatal() {
 fn every_file_is_reported_in_one_run() {
     let dir = scratch("several_files").unwrap();
     write(&dir, "a.vigil", BROKEN_POLICY).unwrap();
-    write(&dir, "b.vigil", BROKEN_POLICY.replace("restraints_draft", "restraints_other")).unwrap();
+    write(
+        &dir,
+        "b.vigil",
+        BROKEN_POLICY.replace("restraints_draft", "restraints_other"),
+    )
+    .unwrap();
     write(&dir, "c.vigil", CLEAN_POLICY).unwrap();
     let output = vigil(&dir, &["check", "a.vigil", "b.vigil", "c.vigil"]).unwrap();
     assert_eq!(output.status.code(), Some(1));

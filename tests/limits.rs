@@ -7,9 +7,13 @@
 use vigil::diagnostic::{Code, Diagnostic};
 use vigil::source::{SourceError, SourceFile, MAX_SOURCE_BYTES};
 
-/// Checks one file and returns its diagnostics.
+/// Checks one file and returns the front end's diagnostics (codes `E00xx`). The inputs here
+/// declare no schema, so the semantic checker has more to say about them; that is not what
+/// these tests are about.
 fn check(text: &str) -> Vec<Diagnostic> {
-    vigil::check(vec![SourceFile::new("limits.vigil", text)]).diagnostics
+    let mut diagnostics = vigil::check(vec![SourceFile::new("limits.vigil", text)]).diagnostics;
+    diagnostics.retain(|d| d.code.as_str().starts_with("E00"));
+    diagnostics
 }
 
 /// The codes of the error diagnostics, in order.

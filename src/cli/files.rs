@@ -130,7 +130,11 @@ pub struct FileLoader {
 
 impl vigil::semantic::Loader for FileLoader {
     fn policy_file(&mut self, path: &str) -> Option<Result<SourceFile, String>> {
-        Some(read(Path::new(path)).map_err(|diagnostic| diagnostic.message))
+        let path = Path::new(path);
+        if !path.is_file() {
+            return Some(Err(missing(path)));
+        }
+        Some(read(path).map_err(|diagnostic| diagnostic.message))
     }
 
     fn data_file(&mut self, path: &str) -> Option<Result<SourceFile, String>> {
@@ -143,8 +147,20 @@ impl vigil::semantic::Loader for FileLoader {
     }
 }
 
+/// Why a path named by a policy cannot be read, in words.
+fn missing(path: &Path) -> String {
+    if path.is_dir() {
+        "it is a directory".to_string()
+    } else {
+        "there is no such file".to_string()
+    }
+}
+
 /// Reads a data file as UTF-8 text.
 pub fn read_data(path: &Path) -> Result<SourceFile, String> {
+    if !path.is_file() {
+        return Err(missing(path));
+    }
     let metadata = std::fs::metadata(path).map_err(|error| error.to_string())?;
     if metadata.len() > MAX_DATA_BYTES {
         return Err(format!(

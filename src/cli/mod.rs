@@ -8,10 +8,11 @@ mod diff;
 mod eval;
 mod explain;
 mod files;
+mod fmt;
+mod graph;
 mod input;
 mod junit;
 mod library;
-mod fmt;
 mod output;
 mod test;
 
@@ -65,6 +66,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Check(check::CheckArgs),
+    Graph(graph::GraphArgs),
     Doc(doc::DocArgs),
     Eval(eval::EvalArgs),
     Diff(diff::DiffArgs),
@@ -77,6 +79,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> ExitCode {
     let status = match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Graph(args) => graph::run(&args),
         Command::Doc(args) => doc::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Diff(args) => diff::run(&args),

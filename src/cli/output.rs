@@ -26,3 +26,13 @@ pub fn stdout_render_config() -> RenderConfig {
         .unwrap_or(100);
     RenderConfig { color, width }
 }
+
+/// Colour and width for human output on standard error, by the same rules as standard output.
+pub fn stderr_render_config() -> RenderConfig {
+    let color = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty());
+    RenderConfig {
+        color,
+        ..stdout_render_config()
+    }
+}

@@ -201,7 +201,12 @@ impl RowLoader<'_> {
         let mut positions: Vec<Option<usize>> = Vec::new();
         let mut complete = true;
         for column in self.columns {
-            let position = names.iter().position(|n| *n == *column.name);
+            // The exact name first; else the same letters and digits, so that a header such as
+            // `CC 1` (the Country Chart's) fills the column `cc1`.
+            let position = names
+                .iter()
+                .position(|n| *n == *column.name)
+                .or_else(|| names.iter().position(|n| loose(n) == loose(&column.name)));
             if position.is_none() && !column.optional {
                 self.missing_column(&column.name, Some(header_span));
                 complete = false;
@@ -455,6 +460,14 @@ impl RowLoader<'_> {
 enum JsonShape {
     Plain,
     ScreeningList,
+}
+
+/// A header or column name reduced to its lower-case letters and digits.
+fn loose(name: &str) -> String {
+    name.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 /// Converts the text of a CSV cell to a value of a column's type.

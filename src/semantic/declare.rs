@@ -73,13 +73,15 @@ impl<'a> Context<'a> {
         let id = PolicyId::from_index(self.program.policies.len());
         let name: Arc<str> = Arc::from(policy.name.dotted().as_str());
         let location = Self::at(file, policy.name.span);
-        if let Some(first) = self
-            .program
-            .policies
-            .iter()
-            .find(|p| p.name == name)
-            .map(|p| p.location)
-        {
+        let first = self
+            .policy_names
+            .get(&name)
+            .and_then(|p| self.program.policies.get(p.index()))
+            .map(|p| p.location);
+        if first.is_none() {
+            self.policy_names.insert(name.clone(), id);
+        }
+        if let Some(first) = first {
             let diagnostic = self.error(
                 Code::E0101,
                 format!("the policy `{name}` is declared twice"),

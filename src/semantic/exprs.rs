@@ -55,6 +55,10 @@ pub(crate) fn compatible(a: &Type, b: &Type) -> bool {
 /// The slots certainly bound when a `when` condition holds: those of `any` quantifiers reached
 /// from the root through `and` and through the bodies of other such quantifiers.
 pub(crate) fn witnesses(program: &Program, root: ExprId, out: &mut Vec<Slot>) {
+    super::with_stack(|| witnesses_here(program, root, out));
+}
+
+fn witnesses_here(program: &Program, root: ExprId, out: &mut Vec<Slot>) {
     let Some(expr) = program.expr(root) else {
         return;
     };
@@ -123,6 +127,15 @@ impl<'a> Context<'a> {
         expr: &ast::Expr,
         hint: Option<&Type>,
     ) -> ExprId {
+        super::with_stack(|| self.check_expr_here(frame, expr, hint))
+    }
+
+    fn check_expr_here(
+        &mut self,
+        frame: &mut Frame,
+        expr: &ast::Expr,
+        hint: Option<&Type>,
+    ) -> ExprId {
         let location = self.locate(frame.file, expr.span);
         match &expr.kind {
             ast::ExprKind::Literal(literal) => self.check_literal(frame, literal, hint, location),
@@ -182,18 +195,22 @@ impl<'a> Context<'a> {
                 lhs,
                 rhs,
             } => {
+                // Flatten chains of the same connective: `a and b and c` is one node. The chain
+                // is walked with an explicit stack, not by recursion: a generated condition may
+                // join thousands of terms.
+                let mut pending: Vec<&ast::Expr> = vec![rhs, lhs];
                 let mut operands = Vec::new();
-                for side in [lhs, rhs] {
-                    let id = self.check_condition(frame, side);
-                    // Flatten chains of the same connective: `a and b and c` is one node.
-                    let nested = self.program.expr(id).and_then(|e| match (&e.kind, op) {
-                        (ExprKind::And(inner), BinaryOp::And)
-                        | (ExprKind::Or(inner), BinaryOp::Or) => Some(inner.clone()),
-                        _ => None,
-                    });
-                    match nested {
-                        Some(inner) => operands.extend(inner.iter().copied()),
-                        None => operands.push(id),
+                while let Some(side) = pending.pop() {
+                    match &side.kind {
+                        ast::ExprKind::Binary {
+                            op: inner,
+                            lhs,
+                            rhs,
+                        } if inner == op => {
+                            pending.push(rhs);
+                            pending.push(lhs);
+                        }
+                        _ => operands.push(self.check_condition(frame, side)),
                     }
                 }
                 let kind = if *op == BinaryOp::And {
@@ -390,7 +407,16 @@ impl<'a> Context<'a> {
                 .map_or(Type::Error, |s| s.ty.clone());
             return self.walk_path(frame, PathRoot::Slot(slot), ty, &first.node, rest, location);
         }
-        if frame.unavailable.iter().any(|n| **n == *first.node) {
+        // A quantifier's variable read outside its quantifier: fields, tables and decisions of
+        // the same name still mean themselves, but a type or nothing at all means the author
+        // meant the variable.
+        let unbound = frame.unavailable.iter().any(|n| **n == *first.node)
+            && matches!(
+                self.lookup(frame.file, &first.node),
+                Lookup::NotFound | Lookup::Found(Decl::Enum(_) | Decl::Record(_) | Decl::Schema(_))
+            )
+            && self.schema_field(frame.file, &first.node).is_none();
+        if unbound {
             let diagnostic =
                 self.unbound_variable(&first.node, self.locate(frame.file, first.span));
             self.report(diagnostic);

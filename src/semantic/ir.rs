@@ -20,7 +20,8 @@
 //!   [`DatedSet`]: one [`ValueSet`] per stretch of time in which the table's rows do not change
 //!   (countries as a bitmap, ECCNs as a hash set of entries and of their prefixes, other values
 //!   as a hash set). Evaluation picks the version in force on the transaction's date with one
-//!   binary search.
+//!   binary search. A column whose rows carry so many different dates that the versions would
+//!   be quadratic in size is left as [`Collection::Expr`], read row by row at run time.
 //! - **Missing is representable.** [`Value::Missing`] is an absent optional value; conditions on
 //!   it are [`Truth::Unknown`]. [`Path::may_be_missing`] says statically whether a path can be.
 //! - **Explanations.** Every expression keeps its file and span, so an explanation can show which
@@ -164,7 +165,7 @@ impl DateRange {
 impl fmt::Display for DateRange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.effective, self.until) {
-            (None, None) => f.write_str("always"),
+            (None, None) => f.write_str("on every day"),
             (Some(from), None) => write!(f, "from {from}"),
             (None, Some(to)) => write!(f, "until {to}"),
             (Some(from), Some(to)) => write!(f, "from {from} until {to}"),

@@ -75,6 +75,13 @@ impl Loader for NoFiles {
     }
 }
 
+/// Runs a recursive step with enough stack: conditions nest as deep as their authors (or
+/// generators) write them, and a recursion over a deep expression must not overflow the stack.
+pub(crate) fn with_stack<R>(step: impl FnOnce() -> R) -> R {
+    // Grow by a megabyte whenever less than 64 KiB remain.
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, step)
+}
+
 /// Checks a set of parsed files (with [`imports::follow`] already run) and builds the program.
 /// Returns the program, complete as far as the errors allow, and every diagnostic.
 pub fn analyze(set: &imports::FileSet, loader: &mut dyn Loader) -> (Program, Vec<Diagnostic>) {
@@ -142,6 +149,10 @@ pub(crate) struct Context<'a> {
     pub schema_file: Option<FileId>,
     /// Compiled sets of table columns, so each column is compiled once.
     pub column_sets: HashMap<(TableId, u16), ir::SetId>,
+    /// The last span [`Context::locate`] tightened, and the result.
+    pub last_located: std::cell::Cell<Option<(FileId, Span, Span)>>,
+    /// Policies by name, to find a second declaration.
+    pub policy_names: HashMap<Arc<str>, PolicyId>,
     /// Rule ids by policy and short name, for `exception to NAME` within a policy.
     pub rules_by_policy: HashMap<(PolicyId, Arc<str>), RuleId>,
 }
@@ -171,6 +182,8 @@ impl<'a> Context<'a> {
             schema_file: None,
             column_sets: HashMap::new(),
             rules_by_policy: HashMap::new(),
+            policy_names: HashMap::new(),
+            last_located: std::cell::Cell::new(None),
         }
     }
 
@@ -224,11 +237,24 @@ impl<'a> Context<'a> {
     /// A location whose span is trimmed of the blanks and comments the parser may leave at the
     /// end of an expression, so that labels underline only the text itself.
     pub fn locate(&self, file: FileId, span: Span) -> Location {
-        let span = match self.program.files.get(file.index()) {
+        // `not not not x` gives every `not` the same span: remember the last answer.
+        if let Some((last_file, last_span, tightened)) = self.last_located.get() {
+            if last_file == file && last_span == span {
+                return Location {
+                    file,
+                    span: tightened,
+                };
+            }
+        }
+        let tightened = match self.program.files.get(file.index()) {
             Some(source) => tight(&source.text, span),
             None => span,
         };
-        Location { file, span }
+        self.last_located.set(Some((file, span, tightened)));
+        Location {
+            file,
+            span: tightened,
+        }
     }
 
     /// What a name means in a file: its own declarations first, then the files it imports.
@@ -407,6 +433,12 @@ fn tight(text: &str, span: Span) -> Span {
     let Some(slice) = text.get(span.start as usize..span.end as usize) else {
         return span;
     };
+    // Most spans end on their last token; only those that end in blanks need looking at (and
+    // looking at every span's last line would make deeply nested one-line conditions
+    // quadratic).
+    if !slice.ends_with(|c: char| c.is_whitespace()) {
+        return span;
+    }
     let mut end = slice.len();
     loop {
         let trimmed = slice.get(..end).unwrap_or("").trim_end();

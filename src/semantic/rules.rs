@@ -27,7 +27,8 @@ impl<'a> Context<'a> {
                 .unwrap_or_default();
             for target in targets {
                 if let Some(rule) = self.program.rules.get_mut(target.index()) {
-                    if !rule.overridden_by.contains(&RuleId::from_index(index)) {
+                    // Rules are visited in order, so a repeat can only be the last one pushed.
+                    if rule.overridden_by.last() != Some(&RuleId::from_index(index)) {
                         rule.overridden_by.push(RuleId::from_index(index));
                     }
                 }
@@ -153,7 +154,8 @@ impl<'a> Context<'a> {
         });
         for outcome in &outcomes {
             if let Some(decision) = self.program.decisions.get_mut(outcome.decision.index()) {
-                if !decision.set_by.contains(&id) {
+                // Rules are checked in order, so a repeat can only be the last one pushed.
+                if decision.set_by.last() != Some(&id) {
                     decision.set_by.push(id);
                 }
             }

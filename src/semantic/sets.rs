@@ -9,6 +9,9 @@ use super::ir::*;
 use super::Context;
 use crate::date::Date;
 
+/// The most cells (stretches of time × rows) a column's compiled versions may take.
+const MAX_VERSIONED_CELLS: usize = 4_000_000;
+
 /// An empty set for values of a type.
 fn empty_set(element: &Type) -> ValueSet {
     match element {
@@ -98,6 +101,12 @@ impl<'a> Context<'a> {
         }
         changes.sort();
         changes.dedup();
+        // One full set per stretch of time costs stretches × rows. A list whose thousands of
+        // entries each carry their own date would make that quadratic; such a column is left
+        // to be read row by row at run time (the rows in force on the day), which is linear.
+        if (changes.len() + 1).saturating_mul(table_data.rows.len()) > MAX_VERSIONED_CELLS {
+            return None;
+        }
         let starts = std::iter::once(None).chain(changes.iter().copied().map(Some));
         let mut versions = Vec::with_capacity(changes.len() + 1);
         for start in starts {
