@@ -2,9 +2,9 @@
 //! or looks at the terminal.
 
 mod check;
-mod doc;
 mod corpus;
 mod diff;
+mod doc;
 mod eval;
 mod explain;
 mod files;
