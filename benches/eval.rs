@@ -72,7 +72,7 @@ pub fn shipped_evaluator() -> Evaluator {
     let (compiled, diagnostics) = vigil::compile(files, &mut Disk);
     let compiled =
         compiled.unwrap_or_else(|| panic!("the shipped library does not compile: {diagnostics:?}"));
-    Evaluator::new(Arc::new(compiled.program), Arc::from("bench")).unwrap()
+    Evaluator::new(compiled, Arc::from("bench")).unwrap()
 }
 
 /// A varied batch of transactions in JSONL, one a line, built from the examples.

@@ -257,11 +257,11 @@ fn extract(rev: &str, dir: &str, into: &Path) -> Result<(), String> {
 
 /// Compiles one side, naming its files as the user knows them.
 fn compile(source: &Source, inputs: &[(String, PathBuf)]) -> Option<Evaluator> {
-    let mut program = library::compile_paths(std::slice::from_ref(&source.dir), inputs)?;
+    let mut compiled = library::compile_paths(std::slice::from_ref(&source.dir), inputs)?;
     if let Some((prefix, label)) = &source.relabel {
-        relabel(&mut program, prefix, label);
+        relabel(&mut compiled.program, prefix, label);
     }
-    library::evaluator(program)
+    library::evaluator(compiled)
 }
 
 fn relabel(program: &mut Program, prefix: &str, label: &str) {

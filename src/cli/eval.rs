@@ -263,7 +263,7 @@ fn compile(args: &EvalArgs) -> Option<Evaluator> {
         return None;
     };
     let hash = library::content_hash(&compiled.program.files);
-    match Evaluator::new(Arc::new(compiled.program), Arc::from(hash)) {
+    match Evaluator::new(compiled, Arc::from(hash)) {
         Ok(evaluator) => Some(evaluator),
         Err(error) => {
             eprintln!("error: the policy library cannot be evaluated: {error:?}");

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 use vigil::diagnostic;
 use vigil::eval::Evaluator;
-use vigil::semantic::ir::Program;
 use vigil::semantic::Loader;
 use vigil::source::SourceFile;
 
@@ -76,7 +75,7 @@ pub fn content_hash(files: &[SourceFile]) -> String {
 /// Compiles the policy files under `paths` with the data given as `inputs`, printing every
 /// diagnostic on standard error when the library does not compile. `None` also when a path
 /// does not exist.
-pub fn compile_paths(paths: &[PathBuf], inputs: &[(String, PathBuf)]) -> Option<Program> {
+pub fn compile_paths(paths: &[PathBuf], inputs: &[(String, PathBuf)]) -> Option<vigil::Compiled> {
     let loaded = match files::load(paths) {
         Ok(loaded) => loaded,
         Err(files::MissingPath(path)) => {
@@ -104,13 +103,13 @@ pub fn compile_paths(paths: &[PathBuf], inputs: &[(String, PathBuf)]) -> Option<
         );
         return None;
     };
-    Some(compiled.program)
+    Some(compiled)
 }
 
 /// Prepares a compiled program for evaluation, stamping records with its content hash.
-pub fn evaluator(program: Program) -> Option<Evaluator> {
-    let hash = content_hash(&program.files);
-    match Evaluator::new(Arc::new(program), Arc::from(hash)) {
+pub fn evaluator(compiled: vigil::Compiled) -> Option<Evaluator> {
+    let hash = content_hash(&compiled.program.files);
+    match Evaluator::new(compiled, Arc::from(hash)) {
         Ok(evaluator) => Some(evaluator),
         Err(error) => {
             eprintln!("error: the policies cannot be evaluated: {error:?}");

@@ -1,15 +1,14 @@
 //! The evaluator: runs one transaction through the checked program.
 //!
-//! Work done once, in [`Engine::new`]: the evaluation order (rules before the decisions they
-//! set, decisions before the rules that read them, exceptions before the rules they override),
-//! table rows as shared values, and a screening index per screening table. Work done per
+//! Work done once, in [`Engine::new`]: table rows as shared values, a screening index per
+//! screening table and column indexes for quantifiers over tables. The evaluation order comes
+//! from the decision graph (rules before the decisions they set, decisions before the rules that
+//! read them, exceptions before the rules they override), computed once at compile time. Work done per
 //! transaction: one pass over that order with a small frame of quantifier slots; conditions use
 //! three-valued logic, so missing information makes a rule *uncertain*, never silently false.
 
 use std::collections::HashMap;
 use std::sync::Arc;
-
-use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::walk::children;
 use crate::date::Date;
@@ -20,12 +19,7 @@ use crate::semantic::ir::{
     RuleId, TableId, Truth, Value,
 };
 
-/// A step of the evaluation order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Step {
-    Rule(RuleId),
-    Decision(DecisionId),
-}
+pub use crate::graph::Step;
 
 /// A hint for a quantifier over a screening table: only the rows the party matches can
 /// satisfy its condition, so only those are visited.
@@ -131,14 +125,11 @@ pub struct Engine {
     indexes: Vec<ColumnIndex>,
 }
 
-/// Why an engine could not be built.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderCycle(pub Vec<String>);
-
 impl Engine {
     /// Prepares a checked program for evaluation.
-    pub fn new(program: Arc<Program>) -> Result<Engine, OrderCycle> {
-        let order = evaluation_order(&program)?;
+    /// Prepares a checked program for evaluation, running its rules and decisions in `order`
+    /// (the decision graph's topological order, computed once at compile time).
+    pub fn new(program: Arc<Program>, order: Vec<Step>) -> Engine {
         let table_rows = program
             .tables
             .iter()
@@ -220,14 +211,14 @@ impl Engine {
                 *slot = Narrowing::Lookup(resolved.into_boxed_slice());
             }
         }
-        Ok(Engine {
+        Engine {
             program,
             order,
             table_rows,
             screening,
             narrowing,
             indexes,
-        })
+        }
     }
 
     /// The checked program.
@@ -1446,73 +1437,4 @@ fn screen_hint(
             },
             _ => None,
         })
-}
-
-/// The order in which rules run and decisions are finished: a rule after the decisions it
-/// reads and after the exceptions that may override it; a decision after every rule that sets
-/// it. Computed once per program.
-pub fn evaluation_order(program: &Program) -> Result<Vec<Step>, OrderCycle> {
-    let mut graph: DiGraph<Step, ()> = DiGraph::new();
-    let rules: Vec<NodeIndex> = (0..program.rules.len())
-        .map(|i| graph.add_node(Step::Rule(RuleId::from_index(i))))
-        .collect();
-    let decisions: Vec<NodeIndex> = (0..program.decisions.len())
-        .map(|i| graph.add_node(Step::Decision(DecisionId::from_index(i))))
-        .collect();
-    for (index, rule) in program.rules.iter().enumerate() {
-        let Some(&node) = rules.get(index) else {
-            continue;
-        };
-        for outcome in &rule.outcomes {
-            if let Some(&decision) = decisions.get(outcome.decision.index()) {
-                graph.update_edge(node, decision, ());
-            }
-        }
-        for exception in &rule.overridden_by {
-            if let Some(&by) = rules.get(exception.index()) {
-                graph.update_edge(by, node, ());
-            }
-        }
-        let mut roots: Vec<ExprId> = rule
-            .when
-            .into_iter()
-            .chain(rule.unless)
-            .chain(rule.outcomes.iter().map(|o| o.value))
-            .collect();
-        if let Some(template) = &rule.because {
-            roots.extend(template.parts.iter().filter_map(|p| match p {
-                crate::semantic::ir::TemplatePart::Value(id) => Some(*id),
-                crate::semantic::ir::TemplatePart::Text(_) => None,
-            }));
-        }
-        while let Some(id) = roots.pop() {
-            let Some(expr) = program.expr(id) else {
-                continue;
-            };
-            if let ExprKind::Decision(decision) = expr.kind {
-                if let Some(&d) = decisions.get(decision.index()) {
-                    graph.update_edge(d, node, ());
-                }
-            }
-            roots.extend(children(&expr.kind));
-        }
-    }
-    match petgraph::algo::toposort(&graph, None) {
-        Ok(order) => Ok(order
-            .into_iter()
-            .filter_map(|n| graph.node_weight(n).copied())
-            .collect()),
-        Err(cycle) => {
-            let name = match graph.node_weight(cycle.node_id()) {
-                Some(Step::Rule(r)) => program
-                    .rule(*r)
-                    .map_or_else(String::new, |r| r.name.to_string()),
-                Some(Step::Decision(d)) => program
-                    .decision(*d)
-                    .map_or_else(String::new, |d| d.name.to_string()),
-                None => String::new(),
-            };
-            Err(OrderCycle(vec![name]))
-        }
-    }
 }

@@ -107,13 +107,18 @@ pub struct Evaluator {
 /// Why an evaluator cannot be built from a program.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EvaluatorError {
+    /// The policies declare no `schema`, so transactions cannot be read.
     NoSchema,
-    Cycle(Vec<String>),
 }
 
 impl Evaluator {
     /// Prepares a program; `library_hash` identifies the policy library in every record.
-    pub fn new(program: Arc<Program>, library_hash: Arc<str>) -> Result<Evaluator, EvaluatorError> {
+    pub fn new(
+        compiled: crate::Compiled,
+        library_hash: Arc<str>,
+    ) -> Result<Evaluator, EvaluatorError> {
+        let order = compiled.graph.order.clone();
+        let program = Arc::new(compiled.program);
         let schema = program.schema.ok_or(EvaluatorError::NoSchema)?;
         let record = program.record(schema).ok_or(EvaluatorError::NoSchema)?;
         let id_field = record.field_index("id").map(usize::from);
@@ -126,7 +131,7 @@ impl Evaluator {
             .iter()
             .map(|rule| location(&program, rule.location))
             .collect();
-        let engine = Engine::new(program).map_err(|cycle| EvaluatorError::Cycle(cycle.0))?;
+        let engine = Engine::new(program, order);
         Ok(Evaluator {
             rule_at,
             engine,
