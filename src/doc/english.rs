@@ -690,7 +690,7 @@ impl<'p> English<'p> {
         outer == inner
             || self
                 .kind(outer)
-                .is_some_and(|kind| children(kind).into_iter().any(|c| self.contains(c, inner)))
+                .is_some_and(|kind| kind.operands().into_iter().any(|c| self.contains(c, inner)))
     }
 
     /// Names the variable of a quantifier and puts it in scope; returns its noun.
@@ -935,7 +935,7 @@ impl<'p> English<'p> {
         if let ExprKind::Path(path) = kind {
             return path.root == PathRoot::Slot(slot);
         }
-        children(kind)
+        kind.operands()
             .into_iter()
             .any(|child| self.reads_slot(child, slot))
     }
@@ -1231,44 +1231,5 @@ fn negate_if(clause: Clause, polarity: Polarity) -> Clause {
     match polarity {
         Polarity::Positive => clause,
         Polarity::Negative => Clause::Not(Box::new(clause)),
-    }
-}
-
-/// The operands of an expression.
-pub fn children(kind: &ExprKind) -> Vec<ExprId> {
-    let collection = |c: &Collection| match c {
-        Collection::Expr(id) => *id,
-        Collection::Constant { source, .. } => *source,
-    };
-    match kind {
-        ExprKind::Const(_)
-        | ExprKind::Path(_)
-        | ExprKind::Decision(_)
-        | ExprKind::Table(_)
-        | ExprKind::Column { .. } => Vec::new(),
-        ExprKind::List(items) | ExprKind::And(items) | ExprKind::Or(items) => items.to_vec(),
-        ExprKind::Call { args, .. } => args.to_vec(),
-        ExprKind::Format(parts) => parts
-            .iter()
-            .filter_map(|p| match p {
-                TemplatePartExpr::Value(id) => Some(*id),
-                TemplatePartExpr::Text(_) => None,
-            })
-            .collect(),
-        ExprKind::Not(inner) => vec![*inner],
-        ExprKind::Arithmetic { lhs, rhs, .. } | ExprKind::Compare { lhs, rhs, .. } => {
-            vec![*lhs, *rhs]
-        }
-        ExprKind::In {
-            element,
-            collection: c,
-            ..
-        } => vec![*element, collection(c)],
-        ExprKind::Within { eccn, scope, .. } => vec![*eccn, collection(scope)],
-        ExprKind::Matches { party, entry, .. } => vec![*party, *entry],
-        ExprKind::Presence { value, .. } => vec![*value],
-        ExprKind::Quantifier {
-            collection, body, ..
-        } => vec![*collection, *body],
     }
 }

@@ -10,7 +10,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::english::children;
 use super::markup::Target;
 use super::names::{decision_anchor, humanize, rule_target, table_page, table_title};
 use super::names::{rule_title, DECISIONS_PAGE};
@@ -95,7 +94,7 @@ pub fn rule_reads(program: &Program, rule_id: RuleId) -> (BTreeSet<TableId>, BTr
             }
             _ => {}
         }
-        stack.extend(children(&expr.kind));
+        stack.extend(expr.kind.operands());
     }
     (tables, decisions)
 }

@@ -10,7 +10,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::walk::children;
 use crate::date::Date;
 use crate::screen::{ListEntry, Match, ScreeningIndex};
 use crate::semantic::ir::{
@@ -606,7 +605,7 @@ impl Ctx<'_> {
                     collection,
                     ..
                 } => stack.push(*collection),
-                kind => stack.extend(children(kind).into_iter().rev()),
+                kind => stack.extend(kind.operands().into_iter().rev()),
             }
         }
         out.sort_by_key(|(id, _)| self.engine.program.expr(*id).map(|e| e.location.span.start));
@@ -1348,7 +1347,7 @@ fn reads_slot(program: &Program, expr: ExprId, slot: crate::semantic::ir::Slot) 
                 return true;
             }
         }
-        stack.extend(children(&e.kind));
+        stack.extend(e.kind.operands());
     }
     false
 }

@@ -6,7 +6,6 @@
 
 pub mod engine;
 mod transaction;
-mod walk;
 
 pub use engine::{ConditionTruths, Engine, Outcome, RuleResult, RunConfig, SeenTruths};
 pub use transaction::{validate, InputError};

@@ -344,7 +344,7 @@ impl Builder<'_> {
                 add(from_body, &mut free);
             }
             _ => {
-                for child in children(&expr.kind) {
+                for child in expr.kind.operands() {
                     let more = self.free(child);
                     add(more, &mut free);
                 }
@@ -400,7 +400,7 @@ impl Builder<'_> {
                 self.edge(node, target, Edge::Reads);
             }
             kind => {
-                for child in children(kind) {
+                for child in kind.operands() {
                     self.reads_of(child, slots, target, Descend::Inner);
                 }
             }
@@ -560,7 +560,7 @@ impl Builder<'_> {
                         }
                     }
                 }
-                for child in children(kind) {
+                for child in kind.operands() {
                     let part = self.sub_key(child, slots, bound);
                     out.push_str(&part);
                     out.push(',');
@@ -738,56 +738,4 @@ enum Descend {
     Root,
     /// A part of it: a closed condition is a node of its own.
     Inner,
-}
-
-/// The operands of an expression, in order (for sets compiled from a collection, the
-/// collection expression).
-pub fn children(kind: &ExprKind) -> Vec<ExprId> {
-    match kind {
-        ExprKind::Const(_)
-        | ExprKind::Path(_)
-        | ExprKind::Decision(_)
-        | ExprKind::Table(_)
-        | ExprKind::Column { .. } => Vec::new(),
-        ExprKind::List(items)
-        | ExprKind::And(items)
-        | ExprKind::Or(items)
-        | ExprKind::Call { args: items, .. } => items.to_vec(),
-        ExprKind::Format(parts) => parts
-            .iter()
-            .filter_map(|p| {
-                if let TemplatePartExpr::Value(v) = p {
-                    Some(*v)
-                } else {
-                    None
-                }
-            })
-            .collect(),
-        ExprKind::Not(operand) | ExprKind::Presence { value: operand, .. } => vec![*operand],
-        ExprKind::Arithmetic { lhs, rhs, .. }
-        | ExprKind::Compare { lhs, rhs, .. }
-        | ExprKind::Matches {
-            party: lhs,
-            entry: rhs,
-            ..
-        } => vec![*lhs, *rhs],
-        ExprKind::In {
-            element,
-            collection,
-            ..
-        }
-        | ExprKind::Within {
-            eccn: element,
-            scope: collection,
-            ..
-        } => {
-            let source = match collection {
-                Collection::Expr(source) | Collection::Constant { source, .. } => *source,
-            };
-            vec![*element, source]
-        }
-        ExprKind::Quantifier {
-            collection, body, ..
-        } => vec![*collection, *body],
-    }
 }

@@ -4,7 +4,6 @@
 
 use std::fmt::Write as _;
 
-use crate::graph::children;
 use crate::semantic::ir::*;
 
 /// The canonical text of an expression: two expressions with the same text mean the same,
@@ -90,7 +89,7 @@ fn write_key_here(program: &Program, id: ExprId, bound: &mut Vec<Slot>, out: &mu
                 _ => "?".into(),
             };
             out.push_str(&tag);
-            let operands = children(kind);
+            let operands = kind.operands();
             if !operands.is_empty() {
                 out.push('(');
                 for operand in operands {

@@ -711,6 +711,50 @@ pub enum ExprKind {
     },
 }
 
+impl ExprKind {
+    /// The operands of an expression, in evaluation order. For a membership test against a
+    /// constant set, the expression the set was compiled from stands for the collection.
+    pub fn operands(&self) -> Vec<ExprId> {
+        let collection = |c: &Collection| match c {
+            Collection::Expr(id) => *id,
+            Collection::Constant { source, .. } => *source,
+        };
+        match self {
+            ExprKind::Const(_)
+            | ExprKind::Path(_)
+            | ExprKind::Decision(_)
+            | ExprKind::Table(_)
+            | ExprKind::Column { .. } => Vec::new(),
+            ExprKind::List(items) | ExprKind::And(items) | ExprKind::Or(items) => items.to_vec(),
+            ExprKind::Call { args, .. } => args.to_vec(),
+            ExprKind::Format(parts) => parts
+                .iter()
+                .filter_map(|p| match p {
+                    TemplatePartExpr::Value(id) => Some(*id),
+                    TemplatePartExpr::Text(_) => None,
+                })
+                .collect(),
+            ExprKind::Not(inner) | ExprKind::Presence { value: inner, .. } => vec![*inner],
+            ExprKind::Arithmetic { lhs, rhs, .. }
+            | ExprKind::Compare { lhs, rhs, .. }
+            | ExprKind::Matches {
+                party: lhs,
+                entry: rhs,
+                ..
+            } => vec![*lhs, *rhs],
+            ExprKind::In {
+                element,
+                collection: c,
+                ..
+            } => vec![*element, collection(c)],
+            ExprKind::Within { eccn, scope, .. } => vec![*eccn, collection(scope)],
+            ExprKind::Quantifier {
+                collection, body, ..
+            } => vec![*collection, *body],
+        }
+    }
+}
+
 /// A piece of a string that quotes values, in a condition.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum TemplatePartExpr {
