@@ -49,16 +49,7 @@ struct Report<'a> {
 }
 
 pub fn run(args: &CheckArgs) -> u8 {
-    let paths = if args.paths.is_empty() {
-        let default = PathBuf::from("policies");
-        vec![if default.is_dir() {
-            default
-        } else {
-            PathBuf::from(".")
-        }]
-    } else {
-        args.paths.clone()
-    };
+    let paths = files::paths_or_default(&args.paths);
     let loaded = match files::load(&paths) {
         Ok(loaded) => loaded,
         Err(files::MissingPath(path)) => {

@@ -49,15 +49,7 @@ pub struct CorpusArgs {
 }
 
 pub fn run(args: &CorpusArgs) -> u8 {
-    let paths = if args.paths.is_empty() {
-        vec![if PathBuf::from("policies").is_dir() {
-            PathBuf::from("policies")
-        } else {
-            PathBuf::from(".")
-        }]
-    } else {
-        args.paths.clone()
-    };
+    let paths = super::files::paths_or_default(&args.paths);
     let Some(evaluator) = library::compile_paths(&paths, &args.data).and_then(library::evaluator)
     else {
         return EXIT_USAGE;

@@ -60,15 +60,7 @@ pub struct DocArgs {
 }
 
 pub fn run(args: &DocArgs) -> u8 {
-    let paths = if args.paths.is_empty() {
-        vec![if PathBuf::from("policies").is_dir() {
-            PathBuf::from("policies")
-        } else {
-            PathBuf::from(".")
-        }]
-    } else {
-        args.paths.clone()
-    };
+    let paths = files::paths_or_default(&args.paths);
     let loaded = match files::load(&paths) {
         Ok(loaded) => loaded,
         Err(files::MissingPath(path)) => {

@@ -15,6 +15,20 @@ pub struct Loaded {
 /// A path on the command line that does not exist: a usage error.
 pub struct MissingPath(pub PathBuf);
 
+/// The paths a subcommand works on: those given, or else `policies/` when it exists, or else the
+/// current directory.
+pub fn paths_or_default(paths: &[PathBuf]) -> Vec<PathBuf> {
+    if !paths.is_empty() {
+        return paths.to_vec();
+    }
+    let library = PathBuf::from("policies");
+    vec![if library.is_dir() {
+        library
+    } else {
+        PathBuf::from(".")
+    }]
+}
+
 /// Collects `*.vigil` files under `paths` (directories recursively, in sorted order, skipping
 /// hidden directories and `target/`) and reads them.
 pub fn load(paths: &[PathBuf]) -> Result<Loaded, MissingPath> {

@@ -51,16 +51,7 @@ enum Outcome {
 }
 
 pub fn run(args: &FmtArgs) -> u8 {
-    let paths = if args.paths.is_empty() {
-        let default = PathBuf::from("policies");
-        vec![if default.is_dir() {
-            default
-        } else {
-            PathBuf::from(".")
-        }]
-    } else {
-        args.paths.clone()
-    };
+    let paths = files::paths_or_default(&args.paths);
     let loaded = match files::load(&paths) {
         Ok(loaded) => loaded,
         Err(files::MissingPath(path)) => {

@@ -87,15 +87,7 @@ struct Ran {
 }
 
 pub fn run(args: &TestArgs) -> u8 {
-    let paths = if args.paths.is_empty() {
-        vec![if PathBuf::from("policies").is_dir() {
-            PathBuf::from("policies")
-        } else {
-            PathBuf::from(".")
-        }]
-    } else {
-        args.paths.clone()
-    };
+    let paths = files::paths_or_default(&args.paths);
     let Some(evaluator) = library::compile_paths(&paths, &[]).and_then(library::evaluator) else {
         return EXIT_USAGE;
     };
