@@ -425,7 +425,7 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
     }
     let bar = indicatif::ProgressBar::new_spinner();
     if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{spinner} {pos} transactions evaluated ({per_sec}, {elapsed})",
+        "{spinner} {human_pos} transactions evaluated ({elapsed})",
     ) {
         bar.set_style(style);
     }
