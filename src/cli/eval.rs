@@ -376,6 +376,7 @@ impl Tally {
                 let shown = match value {
                     serde_json::Value::String(s) => s.clone(),
                     serde_json::Value::Array(items) if items.is_empty() => "none".into(),
+                    serde_json::Value::Null => "—".into(),
                     other => other.to_string(),
                 };
                 match self
