@@ -101,6 +101,8 @@ type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
 /// An index over one column of one table.
 #[derive(Debug, Default)]
 struct ColumnIndex {
+    /// How many rows the table has.
+    rows: usize,
     /// Rows by the cell's value.
     exact: HashMap<Value, Vec<usize>, FxBuild>,
     /// For ECCN cells: rows by every proper truncation of the cell (its ancestors), so an ECCN
@@ -207,6 +209,13 @@ impl Engine {
                 resolved.push((position, hint));
             }
             if let Some(slot) = narrowing.get_mut(expr) {
+                // Most selective first: an index with many rows per key (`c.column is "CB1"`)
+                // narrows little, one keyed by ECCN narrows to a handful.
+                resolved.sort_by_key(|(position, _)| {
+                    indexes
+                        .get(*position)
+                        .map_or(usize::MAX, ColumnIndex::rows_per_key)
+                });
                 *slot = Narrowing::Lookup(resolved.into_boxed_slice());
             }
         }
@@ -935,26 +944,14 @@ impl Ctx<'_> {
         finish(kind, result)
     }
 
-    /// The rows every indexable conjunct allows (the intersection of their candidates), in row
-    /// order; `None` to scan every row.
+    /// The candidate rows of an indexed quantifier: those of its most selective indexed conjunct
+    /// whose key is known, in row order; `None` to scan every row. The body still checks every
+    /// conjunct, so one index is enough, and building the larger candidate lists only to
+    /// intersect them costs more than it saves.
     fn lookup_all(&mut self, found: &[(usize, LookupHint)]) -> Option<Vec<usize>> {
-        let mut result: Option<Vec<usize>> = None;
-        for (index, hint) in found {
-            let Some(rows) = self.lookup(*index, *hint) else {
-                continue;
-            };
-            result = Some(match result {
-                None => rows,
-                Some(previous) => previous
-                    .into_iter()
-                    .filter(|r| rows.binary_search(r).is_ok())
-                    .collect(),
-            });
-            if result.as_ref().is_some_and(Vec::is_empty) {
-                break;
-            }
-        }
-        result
+        found
+            .iter()
+            .find_map(|(index, hint)| self.lookup(*index, *hint))
     }
 
     /// The candidate rows of one indexable conjunct, in row order; `None` to scan every row (when
@@ -1311,12 +1308,20 @@ fn conjuncts(program: &Program, expr: ExprId) -> Vec<ExprId> {
     out
 }
 
+impl ColumnIndex {
+    /// The expected number of candidates a lookup returns: rows per distinct key.
+    fn rows_per_key(&self) -> usize {
+        self.rows / self.exact.len().max(1) + self.missing.len()
+    }
+}
+
 /// Builds the index of one column of a table.
 fn column_index(program: &Program, table: TableId, column: u16) -> ColumnIndex {
     let mut index = ColumnIndex::default();
     let Some(table) = program.table(table) else {
         return index;
     };
+    index.rows = table.rows.len();
     for (row, cells) in table.rows.iter().enumerate() {
         match cells.cells.get(usize::from(column)) {
             None | Some(Value::Missing) => index.missing.push(row),
