@@ -187,7 +187,9 @@ impl Engine {
                         aliases: shape
                             .entry_aliases
                             .and_then(|a| row.cells.get(usize::from(a)))
-                            .map_or_else(Vec::new, strings),
+                            .map_or_else(Vec::new, |v| {
+                                string_items(v).map(|s| s.to_string()).collect()
+                            }),
                         ..ListEntry::default()
                     })
                     .collect();
@@ -1058,23 +1060,10 @@ impl Ctx<'_> {
         let Some(Value::String(name)) = fields.get(usize::from(shape.party_name)) else {
             return None;
         };
-        let aliases: Vec<Arc<str>> = shape
+        let alias_refs: Vec<&str> = shape
             .party_aliases
             .and_then(|a| fields.get(usize::from(a)))
-            .map_or_else(Vec::new, |v| match v {
-                Value::List(items) => items
-                    .iter()
-                    .filter_map(|i| {
-                        if let Value::String(s) = i {
-                            Some(s.clone())
-                        } else {
-                            None
-                        }
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            });
-        let alias_refs: Vec<&str> = aliases.iter().map(|a| &**a).collect();
+            .map_or_else(Vec::new, |v| string_items(v).map(|s| &**s).collect());
         let index = self.engine.screening.get(shape.table.index())?.as_ref()?;
         let mut out = Vec::new();
         index.screen(name, &alias_refs, &mut out);
@@ -1279,20 +1268,16 @@ fn combine(mode: Option<CombineMode>, contributions: &[Contribution]) -> Value {
     }
 }
 
-fn strings(value: &Value) -> Vec<String> {
-    match value {
-        Value::List(items) => items
-            .iter()
-            .filter_map(|v| {
-                if let Value::String(s) = v {
-                    Some(s.to_string())
-                } else {
-                    None
-                }
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
+/// The strings of a list value (other elements are skipped).
+fn string_items(value: &Value) -> impl Iterator<Item = &Arc<str>> {
+    let items: &[Value] = match value {
+        Value::List(items) => items,
+        _ => &[],
+    };
+    items.iter().filter_map(|v| match v {
+        Value::String(s) => Some(s),
+        _ => None,
+    })
 }
 
 /// The conjuncts of a condition: the operands of its `and`s, however they nest.
