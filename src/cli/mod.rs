@@ -65,14 +65,14 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    Check(check::CheckArgs),
-    Graph(graph::GraphArgs),
-    Doc(doc::DocArgs),
     Eval(eval::EvalArgs),
-    Diff(diff::DiffArgs),
-    Corpus(corpus::CorpusArgs),
+    Check(check::CheckArgs),
     Test(test::TestArgs),
     Fmt(fmt::FmtArgs),
+    Diff(diff::DiffArgs),
+    Corpus(corpus::CorpusArgs),
+    Graph(graph::GraphArgs),
+    Doc(doc::DocArgs),
 }
 
 /// Runs a parsed command line and returns the process's exit status.
