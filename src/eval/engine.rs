@@ -454,6 +454,26 @@ impl Ctx<'_> {
         }
     }
 
+    /// A rule that may apply but lacks information gives the decision its declared `unknown`
+    /// value (for `license`, `indeterminate`); a decision that declares none is left alone.
+    fn contribute_unknown(&mut self, decision: DecisionId, priority: i64) {
+        let unknown = self
+            .engine
+            .program
+            .decision(decision)
+            .and_then(|d| d.unknown.clone());
+        if let Some(value) = unknown {
+            self.contribute(
+                decision,
+                Contribution {
+                    op: OutcomeOp::Set,
+                    value,
+                    priority,
+                },
+            );
+        }
+    }
+
     fn run_rule(&mut self, id: RuleId) {
         let engine = self.engine;
         let program = &*engine.program;
@@ -520,19 +540,7 @@ impl Ctx<'_> {
         if !certain {
             let missing = std::mem::take(&mut self.missing);
             for outcome in &rule.outcomes {
-                if let Some(unknown) = program
-                    .decision(outcome.decision)
-                    .and_then(|d| d.unknown.clone())
-                {
-                    self.contribute(
-                        outcome.decision,
-                        Contribution {
-                            op: OutcomeOp::Set,
-                            value: unknown,
-                            priority: rule.priority,
-                        },
-                    );
-                }
+                self.contribute_unknown(outcome.decision, rule.priority);
             }
             self.set_result(id, RuleResult::Uncertain { missing });
             return;
@@ -543,19 +551,7 @@ impl Ctx<'_> {
             if value == Value::Missing {
                 // The outcome names a value the transaction or table does not give (an
                 // entry's policy left empty): the decision cannot be known.
-                if let Some(unknown) = program
-                    .decision(outcome.decision)
-                    .and_then(|d| d.unknown.clone())
-                {
-                    self.contribute(
-                        outcome.decision,
-                        Contribution {
-                            op: OutcomeOp::Set,
-                            value: unknown,
-                            priority: rule.priority,
-                        },
-                    );
-                }
+                self.contribute_unknown(outcome.decision, rule.priority);
                 continue;
             }
             self.contribute(

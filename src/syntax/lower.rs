@@ -93,6 +93,31 @@ impl<'a> Lower<'a> {
         next
     }
 
+    /// The next child of a pair, read as a name.
+    fn next_ident(
+        &mut self,
+        inner: &mut Pairs<'_, Rule>,
+        parent: Span,
+        what: &str,
+    ) -> Option<Ident> {
+        let child = self.next(inner, parent, what)?;
+        Some(self.ident(child))
+    }
+
+    /// The opening of a declaration `KEYWORD NAME ...`: its span, the rest of its children and
+    /// its name.
+    fn declaration_head<'i>(
+        &mut self,
+        pair: P<'i>,
+        kind: &str,
+    ) -> Option<(Span, Pairs<'i, Rule>, Ident)> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        self.next(&mut inner, span, &format!("{kind} keyword"))?;
+        let name = self.next_ident(&mut inner, span, &format!("{kind} name"))?;
+        Some((span, inner, name))
+    }
+
     // -----------------------------------------------------------------------------------------
     // Declarations
     // -----------------------------------------------------------------------------------------
@@ -206,13 +231,7 @@ impl<'a> Lower<'a> {
     }
 
     fn rule(&mut self, pair: P<'_>) -> Option<RuleDecl> {
-        let span = self.span(&pair);
-        let mut inner = pair.into_inner();
-        let _keyword = self.next(&mut inner, span, "rule keyword")?;
-        let name = {
-            let child = self.next(&mut inner, span, "rule name")?;
-            self.ident(child)
-        };
+        let (span, inner, name) = self.declaration_head(pair, "rule")?;
         let mut rule = RuleDecl {
             name,
             title: None,
@@ -309,10 +328,7 @@ impl<'a> Lower<'a> {
     fn outcome(&mut self, pair: P<'_>) -> Option<Outcome> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
-        let decision = {
-            let child = self.next(&mut inner, span, "outcome decision")?;
-            self.ident(child)
-        };
+        let decision = self.next_ident(&mut inner, span, "outcome decision")?;
         let op = match self.next(&mut inner, span, "outcome operator")?.as_rule() {
             Rule::kw_includes => OutcomeOp::Includes,
             _ => OutcomeOp::Is,
@@ -366,13 +382,7 @@ impl<'a> Lower<'a> {
     }
 
     fn record(&mut self, pair: P<'_>) -> Option<RecordDecl> {
-        let span = self.span(&pair);
-        let mut inner = pair.into_inner();
-        let _keyword = self.next(&mut inner, span, "record keyword")?;
-        let name = {
-            let child = self.next(&mut inner, span, "record name")?;
-            self.ident(child)
-        };
+        let (span, inner, name) = self.declaration_head(pair, "record")?;
         let mut record = RecordDecl {
             name,
             docs: Vec::new(),
@@ -385,10 +395,7 @@ impl<'a> Lower<'a> {
                 Rule::field_decl => {
                     let field_span = self.span(&part);
                     let mut field = part.into_inner();
-                    let name = {
-                        let child = self.next(&mut field, field_span, "field name")?;
-                        self.ident(child)
-                    };
+                    let name = self.next_ident(&mut field, field_span, "field name")?;
                     let ty = {
                         let child = self.next(&mut field, field_span, "field type")?;
                         self.type_expr(child)
@@ -493,13 +500,7 @@ impl<'a> Lower<'a> {
     }
 
     fn enum_decl(&mut self, pair: P<'_>) -> Option<EnumDecl> {
-        let span = self.span(&pair);
-        let mut inner = pair.into_inner();
-        let _keyword = self.next(&mut inner, span, "enum keyword")?;
-        let name = {
-            let child = self.next(&mut inner, span, "enum name")?;
-            self.ident(child)
-        };
+        let (span, inner, name) = self.declaration_head(pair, "enum")?;
         let mut decl = EnumDecl {
             name,
             docs: Vec::new(),
@@ -512,10 +513,7 @@ impl<'a> Lower<'a> {
                 Rule::enum_variant => {
                     let variant_span = self.span(&part);
                     let mut pieces = part.into_inner();
-                    let name = {
-                        let child = self.next(&mut pieces, variant_span, "enum value")?;
-                        self.ident(child)
-                    };
+                    let name = self.next_ident(&mut pieces, variant_span, "enum value")?;
                     let description = pieces.next().map(|s| self.plain_string(s, "a description"));
                     decl.variants.push(Variant {
                         name,
@@ -530,13 +528,7 @@ impl<'a> Lower<'a> {
     }
 
     fn decision(&mut self, pair: P<'_>) -> Option<DecisionDecl> {
-        let span = self.span(&pair);
-        let mut inner = pair.into_inner();
-        let _keyword = self.next(&mut inner, span, "decision keyword")?;
-        let name = {
-            let child = self.next(&mut inner, span, "decision name")?;
-            self.ident(child)
-        };
+        let (span, inner, name) = self.declaration_head(pair, "decision")?;
         let mut decl = DecisionDecl {
             name,
             title: None,
@@ -625,13 +617,7 @@ impl<'a> Lower<'a> {
     }
 
     fn table(&mut self, pair: P<'_>) -> Option<TableDecl> {
-        let span = self.span(&pair);
-        let mut inner = pair.into_inner();
-        let _keyword = self.next(&mut inner, span, "table keyword")?;
-        let name = {
-            let child = self.next(&mut inner, span, "table name")?;
-            self.ident(child)
-        };
+        let (span, inner, name) = self.declaration_head(pair, "table")?;
         let mut table = TableDecl {
             name,
             title: None,
@@ -1020,10 +1006,7 @@ impl<'a> Lower<'a> {
                     Rule::kw_no => QuantifierKind::No,
                     _ => QuantifierKind::Any,
                 };
-                let var = {
-                    let child = self.next(&mut inner, span, "quantifier variable")?;
-                    self.ident(child)
-                };
+                let var = self.next_ident(&mut inner, span, "quantifier variable")?;
                 let _in = self.next(&mut inner, span, "`in`")?;
                 let collection = {
                     let child = self.next(&mut inner, span, "quantifier collection")?;
@@ -1046,10 +1029,7 @@ impl<'a> Lower<'a> {
             }
             Rule::call => {
                 let mut inner = pair.into_inner();
-                let function = {
-                    let child = self.next(&mut inner, span, "function name")?;
-                    self.ident(child)
-                };
+                let function = self.next_ident(&mut inner, span, "function name")?;
                 let mut args = Vec::new();
                 for arg in inner {
                     args.push(self.expr(arg)?);
