@@ -20,6 +20,7 @@ pub mod doc;
 pub mod eval;
 pub mod fmt;
 pub mod graph;
+pub mod hash;
 pub mod library;
 pub mod lint;
 pub mod screen;

@@ -146,6 +146,7 @@ pub fn run(args: &EvalArgs) -> u8 {
     };
     let run_config = RunConfig {
         why_not: args.explain && format == EvalFormat::Human,
+        bindings: format == EvalFormat::Human,
         ..RunConfig::default()
     };
 

@@ -11,11 +11,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::date::Date;
+use crate::hash::FxHashMap;
 use crate::screen::{ListEntry, Match, ScreeningIndex};
 use crate::semantic::ir::{
     ArithmeticOp, Builtin, Collection, CombineMode, Comparison, DateRange, Decimal, DecisionId,
-    ExprId, ExprKind, MatchShape, OutcomeOp, PathRoot, PresenceTest, Program, QuantifierKind,
-    RuleId, TableId, Truth, Value,
+    Eccn, ExprId, ExprKind, MatchShape, OutcomeOp, Path, PathRoot, PresenceTest, Program,
+    QuantifierKind, RuleId, SetId, TableId, Truth, Value,
 };
 
 pub use crate::graph::Step;
@@ -53,64 +54,54 @@ enum Narrowing {
     Lookup(Box<[(usize, LookupHint)]>),
 }
 
-/// A fast hash for small keys (countries, enum values, ECCNs), in the manner of the Fx hash
-/// used in compilers: not resistant to chosen collisions, which is fine for keys that come from
-/// the policy library's own tables.
-#[derive(Default, Clone, Copy)]
-struct FxHasher(u64);
-
-impl std::hash::Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            for (target, byte) in word.iter_mut().zip(chunk) {
-                *target = *byte;
-            }
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
-                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-
-    fn write_u8(&mut self, n: u8) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(n)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn write_u16(&mut self, n: u16) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(n)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(n)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
-
-/// An index over one column of one table.
+/// An index over one column of one table. Every list of rows is in row order, so that a
+/// quantifier visits its candidates in the order a full scan would.
 #[derive(Debug, Default)]
 struct ColumnIndex {
     /// How many rows the table has.
     rows: usize,
-    /// Rows by the cell's value.
-    exact: HashMap<Value, Vec<usize>, FxBuild>,
+    /// The candidates of `row.column is KEY`, by key: the rows whose cell is the key, merged
+    /// with the rows whose cell is missing. Built once, so a lookup returns a slice.
+    equal: FxHashMap<Value, Box<[usize]>>,
+    /// For ECCN cells: rows by the cell's ECCN.
+    eccns: FxHashMap<Eccn, Vec<usize>>,
     /// For ECCN cells: rows by every proper truncation of the cell (its ancestors), so an ECCN
     /// given at less detail finds the rows it might lie within.
-    ancestors: HashMap<crate::semantic::ir::Eccn, Vec<usize>, FxBuild>,
+    ancestors: FxHashMap<Eccn, Vec<usize>>,
     /// Rows whose cell is missing: the conjunct is unknown for them, never false.
-    missing: Vec<usize>,
+    missing: Box<[usize]>,
 }
+
+/// The rows a quantifier over a table visits.
+enum Rows<'e> {
+    /// Every row.
+    All,
+    /// The rows of a prebuilt index list.
+    Listed(&'e [usize]),
+    /// Rows gathered for this lookup, in a buffer that goes back to [`Ctx::spare`] afterwards.
+    Gathered(Vec<usize>),
+}
+
+impl Rows<'_> {
+    fn len(&self, all: usize) -> usize {
+        match self {
+            Rows::All => all,
+            Rows::Listed(rows) => rows.len(),
+            Rows::Gathered(rows) => rows.len(),
+        }
+    }
+
+    fn get(&self, position: usize) -> Option<usize> {
+        match self {
+            Rows::All => Some(position),
+            Rows::Listed(rows) => rows.get(position).copied(),
+            Rows::Gathered(rows) => rows.get(position).copied(),
+        }
+    }
+}
+
+/// What a path to nowhere reads: the value of an absent field.
+static MISSING: Value = Value::Missing;
 
 /// The compiled program, ready to evaluate transactions. Shared by all threads.
 pub struct Engine {
@@ -241,10 +232,12 @@ impl Engine {
         let program = &*self.program;
         let mut ctx = Ctx {
             engine: self,
-            transaction,
+            transaction: &transaction,
             date,
             frame: Vec::new(),
             frame_rows: Vec::new(),
+            witness: Vec::new(),
+            spare: Vec::new(),
             decision_values: vec![None; program.decisions.len()],
             contributions: vec![Vec::new(); program.decisions.len()],
             rules: vec![RuleResult::NotInForce; program.rules.len()],
@@ -410,11 +403,15 @@ type Screened = (TableId, usize, Arc<[Match]>, Arc<str>);
 
 struct Ctx<'e> {
     engine: &'e Engine,
-    transaction: Value,
+    transaction: &'e Value,
     date: Date,
     frame: Vec<Value>,
     /// For a slot bound to a table row, the row's index (screening needs it).
     frame_rows: Vec<Option<usize>>,
+    /// The frame as `when` left it, while `unless` is evaluated (a buffer reused across rules).
+    witness: Vec<Value>,
+    /// Emptied buffers of candidate rows, reused by lookups so that they do not allocate.
+    spare: Vec<Vec<usize>>,
     decision_values: Vec<Option<Value>>,
     contributions: Vec<Vec<Contribution>>,
     rules: Vec<RuleResult>,
@@ -435,9 +432,13 @@ pub struct RunConfig {
     /// Record the truth values of conditions in [`Outcome::truths`], for `vigil test
     /// --coverage`. Off, evaluation records nothing.
     pub coverage: bool,
+    /// Record in each fired rule the values its condition read ([`Fired::bindings`]), which
+    /// the human explanation labels its source lines with. Off, `bindings` is empty: the
+    /// decision record does not need them.
+    pub bindings: bool,
 }
 
-impl Ctx<'_> {
+impl<'e> Ctx<'e> {
     fn program(&self) -> &Program {
         &self.engine.program
     }
@@ -503,9 +504,11 @@ impl Ctx<'_> {
         }
         // The witnesses `when` bound are what outcomes and `because` read; `unless` may bind
         // its own slots, so keep a copy.
-        let witness_frame = self.frame.clone();
         let unless = match rule.unless {
-            Some(expr) => self.truth(expr),
+            Some(expr) => {
+                self.witness.clone_from(&self.frame);
+                self.truth(expr)
+            }
             None => Truth::False,
         };
         let certain = match (when, unless) {
@@ -536,7 +539,9 @@ impl Ctx<'_> {
             self.set_result(id, RuleResult::Overridden { by: *by });
             return;
         }
-        self.frame = witness_frame;
+        if rule.unless.is_some() {
+            std::mem::swap(&mut self.witness, &mut self.frame);
+        }
         if !certain {
             let missing = std::mem::take(&mut self.missing);
             for outcome in &rule.outcomes {
@@ -578,8 +583,8 @@ impl Ctx<'_> {
             text
         });
         let bindings = match rule.when {
-            Some(when) => self.bindings(when),
-            None => Vec::new(),
+            Some(when) if self.config.bindings => self.bindings(when),
+            _ => Vec::new(),
         };
         self.set_result(
             id,
@@ -672,23 +677,7 @@ impl Ctx<'_> {
         match &expr.kind {
             ExprKind::Const(value) => value.clone(),
             ExprKind::Path(path) => {
-                let mut current = match path.root {
-                    PathRoot::Transaction => self.transaction.clone(),
-                    PathRoot::Slot(slot) => self
-                        .frame
-                        .get(slot.index())
-                        .cloned()
-                        .unwrap_or(Value::Missing),
-                };
-                for field in path.fields.iter() {
-                    current = match &current {
-                        Value::List(fields) => fields
-                            .get(usize::from(*field))
-                            .cloned()
-                            .unwrap_or(Value::Missing),
-                        _ => Value::Missing,
-                    };
-                }
+                let current = self.read(path).clone();
                 if current == Value::Missing {
                     self.note_missing(id);
                 }
@@ -772,16 +761,32 @@ impl Ctx<'_> {
                 arithmetic(*op, &a, &b)
             }
             ExprKind::Compare { op, lhs, rhs } => {
-                let (a, b) = (self.value(*lhs), self.value(*rhs));
-                truth_value(compare(*op, &a, &b))
+                // Paths and constants are compared where they lie, without a copy.
+                let peeked = match (self.peek(*lhs), self.peek(*rhs)) {
+                    (Some(a), Some(b)) => Some(compare(*op, a, b)),
+                    _ => None,
+                };
+                let truth = match peeked {
+                    Some(truth) => {
+                        if truth == Truth::Unknown {
+                            self.note_missing_path(*lhs);
+                            self.note_missing_path(*rhs);
+                        }
+                        truth
+                    }
+                    None => {
+                        let (a, b) = (self.value(*lhs), self.value(*rhs));
+                        compare(*op, &a, &b)
+                    }
+                };
+                truth_value(truth)
             }
             ExprKind::In {
                 negated,
                 element,
                 collection,
             } => {
-                let element = self.value(*element);
-                let truth = self.membership(&element, collection, Membership::Equal);
+                let truth = self.member(*element, collection, Membership::Equal);
                 truth_value(if *negated { truth.not() } else { truth })
             }
             ExprKind::Within {
@@ -789,8 +794,7 @@ impl Ctx<'_> {
                 eccn,
                 scope,
             } => {
-                let eccn_value = self.value(*eccn);
-                let truth = self.membership(&eccn_value, scope, Membership::Within);
+                let truth = self.member(*eccn, scope, Membership::Within);
                 if truth == Truth::Unknown {
                     self.note_missing(id);
                 }
@@ -817,16 +821,12 @@ impl Ctx<'_> {
                 truth_value(Truth::from_bool(hits.iter().any(|m| m.entry == row)))
             }
             ExprKind::Presence { value, test } => {
-                let value = self.value(*value);
-                let result = match test {
-                    PresenceTest::Missing => value == Value::Missing,
-                    PresenceTest::NotMissing => value != Value::Missing,
-                    PresenceTest::Empty | PresenceTest::NotEmpty => match &value {
-                        Value::List(items) => items.is_empty() == (*test == PresenceTest::Empty),
-                        _ => return Value::Missing,
-                    },
+                let result = match self.peek(*value) {
+                    Some(peeked) => presence(peeked, *test),
+                    None => presence(&self.value(*value), *test),
                 };
-                Value::Bool(result)
+                self.note_missing_path(*value);
+                result.map_or(Value::Missing, Value::Bool)
             }
             ExprKind::Quantifier {
                 kind,
@@ -854,6 +854,77 @@ impl Ctx<'_> {
         }
     }
 
+    /// The value a path reads, where it lies: in the transaction, or in the frame.
+    fn read(&self, path: &Path) -> &Value {
+        let mut current: &Value = match path.root {
+            PathRoot::Transaction => self.transaction,
+            PathRoot::Slot(slot) => self.frame.get(slot.index()).unwrap_or(&MISSING),
+        };
+        for field in path.fields.iter() {
+            current = match current {
+                Value::List(fields) => fields.get(usize::from(*field)).unwrap_or(&MISSING),
+                _ => &MISSING,
+            };
+        }
+        current
+    }
+
+    /// The value of a constant, a path or a decision, without copying it; `None` for other
+    /// expressions, which must be evaluated. Unlike [`Ctx::value`], notes nothing missing.
+    fn peek(&self, id: ExprId) -> Option<&Value> {
+        match &self.engine.program.expr(id)?.kind {
+            ExprKind::Const(value) => Some(value),
+            ExprKind::Path(path) => Some(self.read(path)),
+            ExprKind::Decision(decision) => Some(
+                self.decision_values
+                    .get(decision.index())
+                    .and_then(Option::as_ref)
+                    .unwrap_or(&MISSING),
+            ),
+            _ => None,
+        }
+    }
+
+    /// Notes a path that reads a missing value, as [`Ctx::value`] does when it evaluates one.
+    fn note_missing_path(&mut self, id: ExprId) {
+        let missing_path = matches!(
+            self.engine.program.expr(id).map(|e| &e.kind),
+            Some(ExprKind::Path(path)) if *self.read(path) == Value::Missing
+        );
+        if missing_path {
+            self.note_missing(id);
+        }
+    }
+
+    /// `element in collection` or `element within collection`. A constant collection is a set
+    /// compiled once, looked up with the element where it lies.
+    fn member(&mut self, element: ExprId, collection: &Collection, mode: Membership) -> Truth {
+        if let Collection::Constant { set, .. } = collection {
+            if let Some(value) = self.peek(element) {
+                let truth = self.constant_member(*set, value, mode);
+                if truth == Truth::Unknown {
+                    self.note_missing_path(element);
+                }
+                return truth;
+            }
+        }
+        let value = self.value(element);
+        self.membership(&value, collection, mode)
+    }
+
+    fn constant_member(&self, set: SetId, element: &Value, mode: Membership) -> Truth {
+        if *element == Value::Missing {
+            return Truth::Unknown;
+        }
+        let Some(version) = self.engine.program.set(set).and_then(|s| s.at(self.date)) else {
+            return Truth::Unknown;
+        };
+        match mode {
+            Membership::Equal => version.contains(element),
+            Membership::Within => version.within(element),
+        }
+    }
+
     fn note_missing(&mut self, id: ExprId) {
         if !self.missing.contains(&id) {
             self.missing.push(id);
@@ -878,42 +949,40 @@ impl Ctx<'_> {
                 .table_rows
                 .get(table.index())
                 .map_or(&[][..], Vec::as_slice);
-            let candidates: Option<Vec<usize>> = match engine.narrowing.get(id.index()) {
+            let candidates: Rows<'_> = match engine.narrowing.get(id.index()) {
                 Some(Narrowing::Screen(hint)) => {
                     let party = self.value(hint.party);
-                    match self.screen(&party, &hint.shape) {
-                        Some(hits) => {
-                            let mut matched: Vec<usize> = hits.iter().map(|m| m.entry).collect();
-                            matched.sort_unstable();
-                            matched.dedup();
-                            // The rows skipped here are rows where `party matches entry` is
-                            // false; coverage counts them as if they had been visited.
-                            if self.config.coverage
-                                && rows.iter().enumerate().any(|(index, (dates, _))| {
-                                    dates.contains(self.date)
-                                        && matched.binary_search(&index).is_err()
-                                })
-                            {
-                                self.truths.record(hint.conjunct, Truth::False);
-                            }
-                            Some(matched)
-                        }
-                        None => return Truth::Unknown,
+                    let Some(hits) = self.screen(&party, &hint.shape) else {
+                        return Truth::Unknown;
+                    };
+                    let mut matched = self.spare.pop().unwrap_or_default();
+                    matched.extend(hits.iter().map(|m| m.entry));
+                    matched.sort_unstable();
+                    matched.dedup();
+                    // The rows skipped here are rows where `party matches entry` is false;
+                    // coverage counts them as if they had been visited.
+                    if self.config.coverage
+                        && rows.iter().enumerate().any(|(index, (dates, _))| {
+                            dates.contains(self.date) && matched.binary_search(&index).is_err()
+                        })
+                    {
+                        self.truths.record(hint.conjunct, Truth::False);
                     }
+                    Rows::Gathered(matched)
                 }
                 // With coverage, every row is visited so that an indexed conjunct is seen false
                 // on the rows the index would skip; it skips only rows where the conjunct is
                 // false, so the result is the same.
                 Some(Narrowing::Lookup(found)) if !self.config.coverage => self.lookup_all(found),
-                Some(Narrowing::Lookup(_) | Narrowing::None) | None => None,
-            };
-            let indices: Box<dyn Iterator<Item = usize>> = match candidates {
-                Some(list) => Box::new(list.into_iter()),
-                None => Box::new(0..rows.len()),
+                Some(Narrowing::Lookup(_) | Narrowing::None) | None => Rows::All,
             };
             let mut result = initial(kind);
-            for index in indices {
-                let Some((dates, row)) = rows.get(index) else {
+            let mut done = None;
+            for position in 0..candidates.len(rows.len()) {
+                let Some((index, (dates, row))) = candidates
+                    .get(position)
+                    .and_then(|index| Some((index, rows.get(index)?)))
+                else {
                     continue;
                 };
                 if !dates.contains(self.date) {
@@ -921,11 +990,16 @@ impl Ctx<'_> {
                 }
                 self.bind(slot, row.clone(), Some(index));
                 let truth = self.truth(body);
-                if let Some(done) = step(kind, &mut result, truth) {
-                    return done;
+                if let Some(answer) = step(kind, &mut result, truth) {
+                    done = Some(answer);
+                    break;
                 }
             }
-            return finish(kind, result);
+            if let Rows::Gathered(mut buffer) = candidates {
+                buffer.clear();
+                self.spare.push(buffer);
+            }
+            return done.unwrap_or_else(|| finish(kind, result));
         }
         let items = match self.value(collection) {
             Value::List(items) => items,
@@ -943,49 +1017,55 @@ impl Ctx<'_> {
     }
 
     /// The candidate rows of an indexed quantifier: those of its most selective indexed conjunct
-    /// whose key is known, in row order; `None` to scan every row. The body still checks every
-    /// conjunct, so one index is enough, and building the larger candidate lists only to
+    /// whose key is known, in row order; all rows when no key is known. The body still checks
+    /// every conjunct, so one index is enough, and building the larger candidate lists only to
     /// intersect them costs more than it saves.
-    fn lookup_all(&mut self, found: &[(usize, LookupHint)]) -> Option<Vec<usize>> {
+    fn lookup_all(&mut self, found: &[(usize, LookupHint)]) -> Rows<'e> {
         found
             .iter()
             .find_map(|(index, hint)| self.lookup(*index, *hint))
+            .unwrap_or(Rows::All)
     }
 
     /// The candidate rows of one indexable conjunct, in row order; `None` to scan every row (when
     /// the key itself is missing, every row's conjunct is unknown).
-    fn lookup(&mut self, index: usize, hint: LookupHint) -> Option<Vec<usize>> {
-        let key_expr = match hint {
-            LookupHint::Equal { key, .. } => key,
-            LookupHint::Within { eccn, .. } => eccn,
-        };
-        let key = self.value(key_expr);
-        let index = self.engine.indexes.get(index)?;
-        let mut rows: Vec<usize> = index.missing.clone();
-        match (hint, &key) {
-            (_, Value::Missing) => return None,
-            (LookupHint::Equal { .. }, key) => {
-                rows.extend(index.exact.get(key).into_iter().flatten())
+    fn lookup(&mut self, index: usize, hint: LookupHint) -> Option<Rows<'e>> {
+        let engine: &'e Engine = self.engine;
+        let index = engine.indexes.get(index)?;
+        match hint {
+            LookupHint::Equal { key, .. } => {
+                let listed = match self.peek(key)? {
+                    Value::Missing => return None,
+                    key => index
+                        .equal
+                        .get(key)
+                        .map_or(&index.missing[..], |rows| &rows[..]),
+                };
+                Some(Rows::Listed(listed))
             }
-            (LookupHint::Within { .. }, Value::Eccn(eccn)) => {
+            LookupHint::Within { eccn, .. } => {
+                let eccn = match self.peek(eccn)? {
+                    Value::Eccn(eccn) => *eccn,
+                    _ => return None,
+                };
                 // Rows whose ECCN is the key or one of its ancestors (the key lies within them),
-                // and rows whose ECCN lies below the key (the key is not detailed enough).
+                // rows whose ECCN lies below the key (the key is not detailed enough), and rows
+                // whose ECCN is missing.
+                let mut rows = self.spare.pop().unwrap_or_default();
+                rows.extend_from_slice(&index.missing);
                 for depth in 0..=eccn.depth() {
-                    rows.extend(
-                        index
-                            .exact
-                            .get(&Value::Eccn(eccn.truncated(depth)))
-                            .into_iter()
-                            .flatten(),
-                    );
+                    if let Some(found) = index.eccns.get(&eccn.truncated(depth)) {
+                        rows.extend_from_slice(found);
+                    }
                 }
-                rows.extend(index.ancestors.get(eccn).into_iter().flatten());
+                if let Some(found) = index.ancestors.get(&eccn) {
+                    rows.extend_from_slice(found);
+                }
+                rows.sort_unstable();
+                rows.dedup();
+                Some(Rows::Gathered(rows))
             }
-            (LookupHint::Within { .. }, _) => return None,
         }
-        rows.sort_unstable();
-        rows.dedup();
-        Some(rows)
     }
 
     fn bind(&mut self, slot: usize, value: Value, row: Option<usize>) {
@@ -1002,16 +1082,7 @@ impl Ctx<'_> {
             return Truth::Unknown;
         }
         match collection {
-            Collection::Constant { set, .. } => {
-                let Some(version) = self.engine.program.set(*set).and_then(|s| s.at(self.date))
-                else {
-                    return Truth::Unknown;
-                };
-                match mode {
-                    Membership::Equal => version.contains(element),
-                    Membership::Within => version.within(element),
-                }
-            }
+            Collection::Constant { set, .. } => self.constant_member(*set, element, mode),
             Collection::Expr(expr) => {
                 let scope = self.value(*expr);
                 let items: Vec<Value> = match scope {
@@ -1133,6 +1204,19 @@ pub fn plain_value(program: &Program, value: &Value, ty: &crate::semantic::ir::T
 enum Membership {
     Equal,
     Within,
+}
+
+/// `is missing`, `is not missing`, `is empty`, `is not empty`; `None` (unknown) when emptiness
+/// is asked of a value that is not a list.
+fn presence(value: &Value, test: PresenceTest) -> Option<bool> {
+    Some(match test {
+        PresenceTest::Missing => *value == Value::Missing,
+        PresenceTest::NotMissing => *value != Value::Missing,
+        PresenceTest::Empty | PresenceTest::NotEmpty => match value {
+            Value::List(items) => items.is_empty() == (test == PresenceTest::Empty),
+            _ => return None,
+        },
+    })
 }
 
 fn truth_value(truth: Truth) -> Value {
@@ -1292,7 +1376,7 @@ fn conjuncts(program: &Program, expr: ExprId) -> Vec<ExprId> {
 impl ColumnIndex {
     /// The expected number of candidates a lookup returns: rows per distinct key.
     fn rows_per_key(&self) -> usize {
-        self.rows / self.exact.len().max(1) + self.missing.len()
+        self.rows / self.equal.len().max(1) + self.missing.len()
     }
 }
 
@@ -1303,9 +1387,11 @@ fn column_index(program: &Program, table: TableId, column: u16) -> ColumnIndex {
         return index;
     };
     index.rows = table.rows.len();
+    let mut equal: FxHashMap<Value, Vec<usize>> = FxHashMap::default();
+    let mut missing = Vec::new();
     for (row, cells) in table.rows.iter().enumerate() {
         match cells.cells.get(usize::from(column)) {
-            None | Some(Value::Missing) => index.missing.push(row),
+            None | Some(Value::Missing) => missing.push(row),
             Some(value) => {
                 if let Value::Eccn(eccn) = value {
                     for depth in 0..eccn.depth() {
@@ -1315,11 +1401,21 @@ fn column_index(program: &Program, table: TableId, column: u16) -> ColumnIndex {
                             .or_default()
                             .push(row);
                     }
+                    index.eccns.entry(*eccn).or_default().push(row);
                 }
-                index.exact.entry(value.clone()).or_default().push(row);
+                equal.entry(value.clone()).or_default().push(row);
             }
         }
     }
+    index.equal = equal
+        .into_iter()
+        .map(|(key, mut rows)| {
+            rows.extend_from_slice(&missing);
+            rows.sort_unstable();
+            (key, rows.into_boxed_slice())
+        })
+        .collect();
+    index.missing = missing.into_boxed_slice();
     index
 }
 

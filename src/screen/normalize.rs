@@ -1,6 +1,9 @@
 //! Name normalization for screening: folds case and diacritics, splits a name into tokens and drops
 //! legal-form words and stopwords, so that spelling conventions do not decide whether names match.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use unicode_normalization::char::is_combining_mark;
 
 use super::fuzzy::one_edit_apart;
@@ -185,35 +188,47 @@ impl Tokenizer {
     fn fold(&mut self, name: &str) {
         self.folded.clear();
         let mut last_space = true;
+        if name.is_ascii() {
+            // Most names are ASCII, which decomposition leaves as it is: fold byte by byte.
+            for byte in name.bytes() {
+                self.fold_char(char::from(byte.to_ascii_lowercase()), &mut last_space);
+            }
+            return;
+        }
         for decomposed in name.nfkd() {
             if is_combining_mark(decomposed) {
                 continue;
             }
             for c in decomposed.to_lowercase() {
-                match c {
-                    '\'' | '\u{2019}' | '\u{2018}' | '`' | '\u{02bc}' | '\u{00b4}' => {}
-                    '.' => {
-                        self.folded.push('.');
-                        last_space = false;
-                    }
-                    'ß' => self.push_str("ss", &mut last_space),
-                    'æ' => self.push_str("ae", &mut last_space),
-                    'œ' => self.push_str("oe", &mut last_space),
-                    'þ' => self.push_str("th", &mut last_space),
-                    'ø' => self.push_str("o", &mut last_space),
-                    'đ' | 'ð' => self.push_str("d", &mut last_space),
-                    'ł' => self.push_str("l", &mut last_space),
-                    'ı' => self.push_str("i", &mut last_space),
-                    c if c.is_alphanumeric() => {
-                        self.folded.push(c);
-                        last_space = false;
-                    }
-                    _ => {
-                        if !last_space {
-                            self.folded.push(' ');
-                            last_space = true;
-                        }
-                    }
+                self.fold_char(c, &mut last_space);
+            }
+        }
+    }
+
+    /// Appends one lower-case, decomposed character to the folded text.
+    fn fold_char(&mut self, c: char, last_space: &mut bool) {
+        match c {
+            '\'' | '\u{2019}' | '\u{2018}' | '`' | '\u{02bc}' | '\u{00b4}' => {}
+            '.' => {
+                self.folded.push('.');
+                *last_space = false;
+            }
+            'ß' => self.push_str("ss", last_space),
+            'æ' => self.push_str("ae", last_space),
+            'œ' => self.push_str("oe", last_space),
+            'þ' => self.push_str("th", last_space),
+            'ø' => self.push_str("o", last_space),
+            'đ' | 'ð' => self.push_str("d", last_space),
+            'ł' => self.push_str("l", last_space),
+            'ı' => self.push_str("i", last_space),
+            c if c.is_alphanumeric() => {
+                self.folded.push(c);
+                *last_space = false;
+            }
+            _ => {
+                if !*last_space {
+                    self.folded.push(' ');
+                    *last_space = true;
                 }
             }
         }
@@ -278,13 +293,14 @@ impl Tokenizer {
     /// Returns the length in tokens of the longest legal-form phrase starting at token `i`.
     fn legal_phrase_at(&self, i: usize) -> Option<usize> {
         let first = self.raw_token(i)?;
-        LEGAL_PHRASES
+        legal_phrases_by_first_word()
+            .get(first)?
             .iter()
-            .filter(|phrase| phrase.first() == Some(&first))
             .filter(|phrase| {
                 phrase
                     .iter()
                     .enumerate()
+                    .skip(1)
                     .all(|(k, word)| self.raw_token(i + k) == Some(word))
             })
             .map(|phrase| phrase.len())
@@ -295,6 +311,22 @@ impl Tokenizer {
         let &(start, end) = self.raw.get(i)?;
         self.text.get(start..end)
     }
+}
+
+/// [`LEGAL_PHRASES`] by their first word, built once: every token of every name screened asks
+/// whether a phrase starts there, and most tokens start none.
+fn legal_phrases_by_first_word() -> &'static HashMap<&'static str, Vec<&'static [&'static str]>> {
+    static BY_FIRST_WORD: OnceLock<HashMap<&'static str, Vec<&'static [&'static str]>>> =
+        OnceLock::new();
+    BY_FIRST_WORD.get_or_init(|| {
+        let mut map: HashMap<&'static str, Vec<&'static [&'static str]>> = HashMap::new();
+        for phrase in LEGAL_PHRASES {
+            if let Some(first) = phrase.first() {
+                map.entry(first).or_default().push(phrase);
+            }
+        }
+        map
+    })
 }
 
 /// Starts a new token in `text`, separating it from the previous one, and returns its start.

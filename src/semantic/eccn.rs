@@ -7,6 +7,7 @@
 //! `5A001.j` lies within `5A001`.
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
 use super::value::Truth;
 
@@ -15,8 +16,9 @@ pub const MAX_PARAGRAPHS: usize = 8;
 /// The longest paragraph segment accepted (`ii`, `10`, `xiii`).
 pub const MAX_SEGMENT: usize = 4;
 
-/// A parsed ECCN, or `EAR99`. It is `Copy` and holds no heap memory.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A parsed ECCN, or `EAR99`. It is `Copy` and holds no heap memory. Paragraphs beyond
+/// `depth` are always zero, so equal ECCNs have equal bytes.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Eccn {
     /// `5A001` or `EAR99`.
     head: [u8; 5],
@@ -24,6 +26,19 @@ pub struct Eccn {
     depth: u8,
     /// The paragraph segments, each padded with zero bytes.
     paragraphs: [[u8; MAX_SEGMENT]; MAX_PARAGRAPHS],
+}
+
+/// Hashes the head and depth as one word and then only the paragraphs given: evaluation looks
+/// ECCNs up in sets and indexes several times per item, and the derived hash wrote ten
+/// separate pieces. Consistent with `Eq`, because paragraphs beyond `depth` are zero.
+impl Hash for Eccn {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let [a, b, c, d, e] = self.head;
+        state.write_u64(u64::from_le_bytes([a, b, c, d, e, self.depth, 0, 0]));
+        for segment in self.paragraphs.iter().take(usize::from(self.depth)) {
+            state.write_u32(u32::from_le_bytes(*segment));
+        }
+    }
 }
 
 /// Why a string is not an ECCN, in words for a diagnostic.

@@ -29,7 +29,7 @@
 //!
 //! The IR knows nothing of the syntax tree's layout beyond spans, and nothing of evaluation.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -39,6 +39,7 @@ pub use super::value::{Decimal, Truth, Value};
 pub use crate::syntax::ast::{CombineMode, PresenceTest, QuantifierKind};
 
 use crate::date::Date;
+use crate::hash::FxHashSet;
 use crate::source::{SourceFile, Span};
 
 macro_rules! ids {
@@ -774,9 +775,9 @@ pub struct Expr {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EccnSet {
     /// The ECCNs of the set.
-    pub entries: HashSet<Eccn>,
+    pub entries: FxHashSet<Eccn>,
     /// Every proper prefix of an entry: an ECCN given at that depth may or may not lie within.
-    pub prefixes: HashSet<Eccn>,
+    pub prefixes: FxHashSet<Eccn>,
 }
 
 impl EccnSet {
@@ -807,7 +808,7 @@ impl EccnSet {
 pub enum ValueSet {
     Countries(CountrySet),
     Eccns(EccnSet),
-    Values(HashSet<Value>),
+    Values(FxHashSet<Value>),
 }
 
 impl ValueSet {

@@ -3,8 +3,6 @@
 //! instead of a walk through rows. A table whose rows carry dates gets one version of the set
 //! for each stretch of time in which its rows do not change.
 
-use std::collections::HashSet;
-
 use super::ir::*;
 use super::Context;
 use crate::date::Date;
@@ -17,7 +15,7 @@ fn empty_set(element: &Type) -> ValueSet {
     match element {
         Type::Country => ValueSet::Countries(CountrySet::default()),
         Type::Eccn => ValueSet::Eccns(EccnSet::default()),
-        _ => ValueSet::Values(HashSet::new()),
+        _ => ValueSet::Values(crate::hash::FxHashSet::default()),
     }
 }
 
