@@ -100,6 +100,20 @@ impl Rows<'_> {
     }
 }
 
+/// What a quantifier's slot holds. Elements of the transaction's lists and table rows are
+/// held by reference, so binding them copies a pointer.
+#[derive(Clone, Debug)]
+enum Bound<'e> {
+    /// Nothing yet: the slot reads as missing.
+    Unbound,
+    /// An element of a list the transaction holds.
+    Item(&'e Value),
+    /// An element of a list computed while evaluating.
+    Value(Value),
+    /// A row of a table, with its index (screening needs it).
+    Row { row: usize, value: &'e Value },
+}
+
 /// What a path to nowhere reads: the value of an absent field.
 static MISSING: Value = Value::Missing;
 
@@ -235,9 +249,9 @@ impl Engine {
             transaction: &transaction,
             date,
             frame: Vec::new(),
-            frame_rows: Vec::new(),
             witness: Vec::new(),
             spare: Vec::new(),
+            within_found: Vec::new(),
             decision_values: vec![None; program.decisions.len()],
             contributions: vec![Vec::new(); program.decisions.len()],
             rules: vec![RuleResult::NotInForce; program.rules.len()],
@@ -281,8 +295,9 @@ pub enum RuleResult {
         failed: Option<ExprId>,
         values: Vec<(ExprId, Value)>,
     },
-    /// The condition holds and the rule contributed its outcomes.
-    Fired(Fired),
+    /// The condition holds and the rule contributed its outcomes. (Boxed: most rules do not
+    /// fire, and a small result is cheap to set and drop.)
+    Fired(Box<Fired>),
     /// The condition holds, but an exception that fired overrides the rule.
     Overridden { by: RuleId },
     /// Missing information: the rule may apply. `missing` names the expressions that lacked it.
@@ -405,13 +420,14 @@ struct Ctx<'e> {
     engine: &'e Engine,
     transaction: &'e Value,
     date: Date,
-    frame: Vec<Value>,
-    /// For a slot bound to a table row, the row's index (screening needs it).
-    frame_rows: Vec<Option<usize>>,
+    /// What each quantifier slot of the current rule holds.
+    frame: Vec<Bound<'e>>,
     /// The frame as `when` left it, while `unless` is evaluated (a buffer reused across rules).
-    witness: Vec<Value>,
+    witness: Vec<Bound<'e>>,
     /// Emptied buffers of candidate rows, reused by lookups so that they do not allocate.
     spare: Vec<Vec<usize>>,
+    /// The rows `ECCN within row.column` lookups found: (index, ECCN, rows).
+    within_found: Vec<(usize, Eccn, Box<[usize]>)>,
     decision_values: Vec<Option<Value>>,
     contributions: Vec<Vec<Contribution>>,
     rules: Vec<RuleResult>,
@@ -439,10 +455,6 @@ pub struct RunConfig {
 }
 
 impl<'e> Ctx<'e> {
-    fn program(&self) -> &Program {
-        &self.engine.program
-    }
-
     fn set_result(&mut self, id: RuleId, result: RuleResult) {
         if let Some(slot) = self.rules.get_mut(id.index()) {
             *slot = result;
@@ -482,10 +494,14 @@ impl<'e> Ctx<'e> {
         if !rule.dates.contains(self.date) {
             return;
         }
-        self.frame.clear();
-        self.frame.resize(rule.slots.len(), Value::Missing);
-        self.frame_rows.clear();
-        self.frame_rows.resize(rule.slots.len(), None);
+        let slots = rule.slots.len();
+        self.frame.truncate(slots);
+        for bound in &mut self.frame {
+            *bound = Bound::Unbound;
+        }
+        while self.frame.len() < slots {
+            self.frame.push(Bound::Unbound);
+        }
         self.missing.clear();
         let when = match rule.when {
             Some(expr) => self.truth(expr),
@@ -574,10 +590,7 @@ impl<'e> Ctx<'e> {
             for part in &template.parts {
                 match part {
                     crate::semantic::ir::TemplatePart::Text(t) => text.push_str(t),
-                    crate::semantic::ir::TemplatePart::Value(expr) => {
-                        let value = self.value(*expr);
-                        text.push_str(&self.plain(&value, *expr));
-                    }
+                    crate::semantic::ir::TemplatePart::Value(expr) => self.quote(&mut text, *expr),
                 }
             }
             text
@@ -588,11 +601,11 @@ impl<'e> Ctx<'e> {
         };
         self.set_result(
             id,
-            RuleResult::Fired(Fired {
+            RuleResult::Fired(Box::new(Fired {
                 sets,
                 because,
                 bindings,
-            }),
+            })),
         );
     }
 
@@ -657,14 +670,134 @@ impl<'e> Ctx<'e> {
     }
 
     fn truth(&mut self, expr: ExprId) -> Truth {
-        let truth = match self.value(expr) {
-            Value::Bool(b) => Truth::from_bool(b),
-            _ => Truth::Unknown,
-        };
+        let truth = self.condition(expr);
         if self.config.coverage {
             self.truths.record(expr, truth);
         }
         truth
+    }
+
+    /// Evaluates a condition. Conditions are evaluated here, to a [`Truth`], rather than by
+    /// [`Ctx::value`], so that the hot path moves one byte instead of a [`Value`].
+    fn condition(&mut self, id: ExprId) -> Truth {
+        let engine = self.engine;
+        let program = &*engine.program;
+        let Some(expr) = program.expr(id) else {
+            return Truth::Unknown;
+        };
+        match &expr.kind {
+            ExprKind::Not(inner) => self.truth(*inner).not(),
+            ExprKind::And(items) => {
+                let mut result = Truth::True;
+                for item in items.iter() {
+                    result = result.and(self.truth(*item));
+                    if result == Truth::False {
+                        break;
+                    }
+                }
+                result
+            }
+            ExprKind::Or(items) => {
+                let mut result = Truth::False;
+                for item in items.iter() {
+                    result = result.or(self.truth(*item));
+                    if result == Truth::True {
+                        break;
+                    }
+                }
+                result
+            }
+            ExprKind::Compare { op, lhs, rhs } => {
+                // Paths and constants are compared where they lie, without a copy.
+                let peeked = match (self.peek(*lhs), self.peek(*rhs)) {
+                    (Some(a), Some(b)) => Some(compare(*op, a, b)),
+                    _ => None,
+                };
+                let truth = match peeked {
+                    Some(truth) => {
+                        if truth == Truth::Unknown {
+                            self.note_missing_path(*lhs);
+                            self.note_missing_path(*rhs);
+                        }
+                        truth
+                    }
+                    None => {
+                        let (a, b) = (self.value(*lhs), self.value(*rhs));
+                        compare(*op, &a, &b)
+                    }
+                };
+                truth
+            }
+            ExprKind::In {
+                negated,
+                element,
+                collection,
+            } => {
+                let truth = self.member(*element, collection, Membership::Equal);
+                if *negated {
+                    truth.not()
+                } else {
+                    truth
+                }
+            }
+            ExprKind::Within {
+                negated,
+                eccn,
+                scope,
+            } => {
+                let truth = self.member(*eccn, scope, Membership::Within);
+                if truth == Truth::Unknown {
+                    self.note_missing(id);
+                }
+                if *negated {
+                    truth.not()
+                } else {
+                    truth
+                }
+            }
+            ExprKind::Matches {
+                party,
+                entry,
+                shape,
+            } => {
+                let party_value = self.value(*party);
+                let row = match program.expr(*entry).map(|e| &e.kind) {
+                    Some(ExprKind::Path(path)) if path.fields.is_empty() => match path.root {
+                        PathRoot::Slot(slot) => match self.frame.get(slot.index()) {
+                            Some(Bound::Row { row, .. }) => Some(*row),
+                            _ => None,
+                        },
+                        PathRoot::Transaction => None,
+                    },
+                    _ => None,
+                };
+                let (Some(row), Some(hits)) = (row, self.screen(&party_value, shape)) else {
+                    return Truth::Unknown;
+                };
+                Truth::from_bool(hits.iter().any(|m| m.entry == row))
+            }
+            ExprKind::Presence { value, test } => {
+                let result = match self.peek(*value) {
+                    Some(peeked) => presence(peeked, *test),
+                    None => presence(&self.value(*value), *test),
+                };
+                self.note_missing_path(*value);
+                result.map_or(Truth::Unknown, Truth::from_bool)
+            }
+            ExprKind::Quantifier {
+                kind,
+                slot,
+                collection,
+                body,
+            } => {
+                self.quantify(id, *kind, slot.index(), *collection, *body)
+            }
+            // A boolean path, constant or decision.
+            _ => match self.value(id) {
+                Value::Bool(b) => Truth::from_bool(b),
+                _ => Truth::Unknown,
+            },
+        }
     }
 
     /// Evaluates an expression. A condition evaluates to `Bool` or, when unknown, `Missing`.
@@ -728,114 +861,24 @@ impl<'e> Ctx<'e> {
                     match part {
                         crate::semantic::ir::TemplatePartExpr::Text(t) => text.push_str(t),
                         crate::semantic::ir::TemplatePartExpr::Value(inner) => {
-                            let value = self.value(*inner);
-                            text.push_str(&self.plain(&value, *inner));
+                            self.quote(&mut text, *inner)
                         }
                     }
                 }
                 Value::String(Arc::from(text))
             }
-            ExprKind::Not(inner) => truth_value(self.truth(*inner).not()),
-            ExprKind::And(items) => {
-                let mut result = Truth::True;
-                for item in items.iter() {
-                    result = result.and(self.truth(*item));
-                    if result == Truth::False {
-                        break;
-                    }
-                }
-                truth_value(result)
-            }
-            ExprKind::Or(items) => {
-                let mut result = Truth::False;
-                for item in items.iter() {
-                    result = result.or(self.truth(*item));
-                    if result == Truth::True {
-                        break;
-                    }
-                }
-                truth_value(result)
-            }
+            ExprKind::Not(_)
+            | ExprKind::And(_)
+            | ExprKind::Or(_)
+            | ExprKind::Compare { .. }
+            | ExprKind::In { .. }
+            | ExprKind::Within { .. }
+            | ExprKind::Matches { .. }
+            | ExprKind::Presence { .. }
+            | ExprKind::Quantifier { .. } => truth_value(self.condition(id)),
             ExprKind::Arithmetic { op, lhs, rhs } => {
                 let (a, b) = (self.value(*lhs), self.value(*rhs));
                 arithmetic(*op, &a, &b)
-            }
-            ExprKind::Compare { op, lhs, rhs } => {
-                // Paths and constants are compared where they lie, without a copy.
-                let peeked = match (self.peek(*lhs), self.peek(*rhs)) {
-                    (Some(a), Some(b)) => Some(compare(*op, a, b)),
-                    _ => None,
-                };
-                let truth = match peeked {
-                    Some(truth) => {
-                        if truth == Truth::Unknown {
-                            self.note_missing_path(*lhs);
-                            self.note_missing_path(*rhs);
-                        }
-                        truth
-                    }
-                    None => {
-                        let (a, b) = (self.value(*lhs), self.value(*rhs));
-                        compare(*op, &a, &b)
-                    }
-                };
-                truth_value(truth)
-            }
-            ExprKind::In {
-                negated,
-                element,
-                collection,
-            } => {
-                let truth = self.member(*element, collection, Membership::Equal);
-                truth_value(if *negated { truth.not() } else { truth })
-            }
-            ExprKind::Within {
-                negated,
-                eccn,
-                scope,
-            } => {
-                let truth = self.member(*eccn, scope, Membership::Within);
-                if truth == Truth::Unknown {
-                    self.note_missing(id);
-                }
-                truth_value(if *negated { truth.not() } else { truth })
-            }
-            ExprKind::Matches {
-                party,
-                entry,
-                shape,
-            } => {
-                let party_value = self.value(*party);
-                let row = match program.expr(*entry).map(|e| &e.kind) {
-                    Some(ExprKind::Path(path)) if path.fields.is_empty() => match path.root {
-                        PathRoot::Slot(slot) => {
-                            self.frame_rows.get(slot.index()).copied().flatten()
-                        }
-                        PathRoot::Transaction => None,
-                    },
-                    _ => None,
-                };
-                let (Some(row), Some(hits)) = (row, self.screen(&party_value, shape)) else {
-                    return Value::Missing;
-                };
-                truth_value(Truth::from_bool(hits.iter().any(|m| m.entry == row)))
-            }
-            ExprKind::Presence { value, test } => {
-                let result = match self.peek(*value) {
-                    Some(peeked) => presence(peeked, *test),
-                    None => presence(&self.value(*value), *test),
-                };
-                self.note_missing_path(*value);
-                result.map_or(Value::Missing, Value::Bool)
-            }
-            ExprKind::Quantifier {
-                kind,
-                slot,
-                collection,
-                body,
-            } => {
-                let truth = self.quantify(id, *kind, slot.index(), *collection, *body);
-                truth_value(truth)
             }
             ExprKind::Call {
                 function: Builtin::Count,
@@ -855,22 +898,24 @@ impl<'e> Ctx<'e> {
     }
 
     /// The value a path reads, where it lies: in the transaction, or in the frame.
+    #[inline]
     fn read(&self, path: &Path) -> &Value {
-        let mut current: &Value = match path.root {
-            PathRoot::Transaction => self.transaction,
-            PathRoot::Slot(slot) => self.frame.get(slot.index()).unwrap_or(&MISSING),
-        };
-        for field in path.fields.iter() {
-            current = match current {
-                Value::List(fields) => fields.get(usize::from(*field)).unwrap_or(&MISSING),
-                _ => &MISSING,
-            };
+        match path.root {
+            PathRoot::Transaction => walk(self.transaction, path),
+            PathRoot::Slot(slot) => walk(
+                match self.frame.get(slot.index()) {
+                    Some(Bound::Value(value)) => value,
+                    Some(Bound::Item(value) | Bound::Row { value, .. }) => value,
+                    Some(Bound::Unbound) | None => &MISSING,
+                },
+                path,
+            ),
         }
-        current
     }
 
     /// The value of a constant, a path or a decision, without copying it; `None` for other
     /// expressions, which must be evaluated. Unlike [`Ctx::value`], notes nothing missing.
+    #[inline]
     fn peek(&self, id: ExprId) -> Option<&Value> {
         match &self.engine.program.expr(id)?.kind {
             ExprKind::Const(value) => Some(value),
@@ -988,7 +1033,7 @@ impl<'e> Ctx<'e> {
                 if !dates.contains(self.date) {
                     continue;
                 }
-                self.bind(slot, row.clone(), Some(index));
+                self.bind(slot, Bound::Row { row: index, value: row });
                 let truth = self.truth(body);
                 if let Some(answer) = step(kind, &mut result, truth) {
                     done = Some(answer);
@@ -1001,13 +1046,31 @@ impl<'e> Ctx<'e> {
             }
             return done.unwrap_or_else(|| finish(kind, result));
         }
+        let mut result = initial(kind);
+        // A list of the transaction is iterated where it lies.
+        if let Some(ExprKind::Path(path)) = program.expr(collection).map(|e| &e.kind) {
+            if path.root == PathRoot::Transaction {
+                let items: &'e Value = walk(self.transaction, path);
+                let Value::List(items) = items else {
+                    self.note_missing_path(collection);
+                    return Truth::Unknown;
+                };
+                for item in items.iter() {
+                    self.bind(slot, Bound::Item(item));
+                    let truth = self.truth(body);
+                    if let Some(done) = step(kind, &mut result, truth) {
+                        return done;
+                    }
+                }
+                return finish(kind, result);
+            }
+        }
         let items = match self.value(collection) {
             Value::List(items) => items,
             _ => return Truth::Unknown,
         };
-        let mut result = initial(kind);
         for item in items.iter() {
-            self.bind(slot, item.clone(), None);
+            self.bind(slot, Bound::Value(item.clone()));
             let truth = self.truth(body);
             if let Some(done) = step(kind, &mut result, truth) {
                 return done;
@@ -1029,9 +1092,9 @@ impl<'e> Ctx<'e> {
 
     /// The candidate rows of one indexable conjunct, in row order; `None` to scan every row (when
     /// the key itself is missing, every row's conjunct is unknown).
-    fn lookup(&mut self, index: usize, hint: LookupHint) -> Option<Rows<'e>> {
+    fn lookup(&mut self, position: usize, hint: LookupHint) -> Option<Rows<'e>> {
         let engine: &'e Engine = self.engine;
-        let index = engine.indexes.get(index)?;
+        let index = engine.indexes.get(position)?;
         match hint {
             LookupHint::Equal { key, .. } => {
                 let listed = match self.peek(key)? {
@@ -1048,10 +1111,20 @@ impl<'e> Ctx<'e> {
                     Value::Eccn(eccn) => *eccn,
                     _ => return None,
                 };
+                let mut rows = self.spare.pop().unwrap_or_default();
+                // Rules that read one Control List table ask it about the same ECCN again and
+                // again: the rows found are kept for the rest of the transaction.
+                if let Some((_, _, found)) = self
+                    .within_found
+                    .iter()
+                    .find(|(at, key, _)| *at == position && *key == eccn)
+                {
+                    rows.extend_from_slice(found);
+                    return Some(Rows::Gathered(rows));
+                }
                 // Rows whose ECCN is the key or one of its ancestors (the key lies within them),
                 // rows whose ECCN lies below the key (the key is not detailed enough), and rows
                 // whose ECCN is missing.
-                let mut rows = self.spare.pop().unwrap_or_default();
                 rows.extend_from_slice(&index.missing);
                 for depth in 0..=eccn.depth() {
                     if let Some(found) = index.eccns.get(&eccn.truncated(depth)) {
@@ -1063,17 +1136,17 @@ impl<'e> Ctx<'e> {
                 }
                 rows.sort_unstable();
                 rows.dedup();
+                self.within_found
+                    .push((position, eccn, rows.clone().into_boxed_slice()));
                 Some(Rows::Gathered(rows))
             }
         }
     }
 
-    fn bind(&mut self, slot: usize, value: Value, row: Option<usize>) {
+    #[inline]
+    fn bind(&mut self, slot: usize, bound: Bound<'e>) {
         if let Some(cell) = self.frame.get_mut(slot) {
-            *cell = value;
-        }
-        if let Some(cell) = self.frame_rows.get_mut(slot) {
-            *cell = row;
+            *cell = bound;
         }
     }
 
@@ -1168,42 +1241,75 @@ impl<'e> Ctx<'e> {
         out
     }
 
-    /// A value as quoted in a sentence: strings and codes without quotes, enum values by name.
-    fn plain(&self, value: &Value, expr: ExprId) -> String {
-        let program = self.program();
-        let ty = program
-            .expr(expr)
-            .map(|e| e.ty.clone())
-            .unwrap_or(crate::semantic::ir::Type::Error);
-        plain_value(program, value, &ty)
+    /// Appends the value of an expression as quoted in a sentence: strings and codes without
+    /// quotes, enum values by name.
+    fn quote(&mut self, out: &mut String, expr: ExprId) {
+        let program: &'e Program = &self.engine.program;
+        let Some(ty) = program.expr(expr).map(|e| &e.ty) else {
+            return;
+        };
+        match self.peek(expr) {
+            Some(value) => write_plain(out, program, value, ty),
+            None => {
+                let value = self.value(expr);
+                write_plain(out, program, &value, ty);
+            }
+        }
     }
 }
 
 /// A value as quoted in a sentence: strings and codes without quotes, enum values by name.
 pub fn plain_value(program: &Program, value: &Value, ty: &crate::semantic::ir::Type) -> String {
-    match value {
-        Value::String(s) => s.to_string(),
-        Value::Country(c) => c.to_string(),
-        Value::Eccn(e) => e.to_string(),
-        Value::List(items) => {
-            let element = ty
-                .element()
-                .cloned()
-                .unwrap_or(crate::semantic::ir::Type::Error);
-            let shown: Vec<String> = items
-                .iter()
-                .map(|v| plain_value(program, v, &element))
-                .collect();
-            shown.join(", ")
+    let mut out = String::new();
+    write_plain(&mut out, program, value, ty);
+    out
+}
+
+/// Appends a value as quoted in a sentence (see [`plain_value`]) to `out`.
+fn write_plain(out: &mut String, program: &Program, value: &Value, ty: &crate::semantic::ir::Type) {
+    use std::fmt::Write;
+    // Writing to a `String` cannot fail.
+    let _ = match value {
+        Value::String(s) => {
+            out.push_str(s);
+            Ok(())
         }
-        other => program.display_value(other, ty),
-    }
+        Value::Country(c) => write!(out, "{c}"),
+        Value::Eccn(e) => write!(out, "{e}"),
+        Value::List(items) => {
+            let element = ty.element().unwrap_or(&crate::semantic::ir::Type::Error);
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push_str(", ");
+                }
+                write_plain(out, program, item, element);
+            }
+            Ok(())
+        }
+        other => {
+            out.push_str(&program.display_value(other, ty));
+            Ok(())
+        }
+    };
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Membership {
     Equal,
     Within,
+}
+
+/// Follows a path's fields from its root value.
+#[inline]
+fn walk<'v>(root: &'v Value, path: &Path) -> &'v Value {
+    let mut current = root;
+    for field in path.fields.iter() {
+        current = match current {
+            Value::List(fields) => fields.get(usize::from(*field)).unwrap_or(&MISSING),
+            _ => &MISSING,
+        };
+    }
+    current
 }
 
 /// `is missing`, `is not missing`, `is empty`, `is not empty`; `None` (unknown) when emptiness

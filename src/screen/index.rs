@@ -139,6 +139,10 @@ impl ScreeningIndex {
     /// entry's names). Ties are ordered by entry index.
     pub fn screen(&self, name: &str, aliases: &[&str], out: &mut Vec<Match>) {
         out.clear();
+        if self.forms.is_empty() {
+            // An empty list (the CSL table when no `--data csl=` was given) matches nothing.
+            return;
+        }
         let used_shared = SCRATCH
             .try_with(|cell| match cell.try_borrow_mut() {
                 Ok(mut scratch) => {

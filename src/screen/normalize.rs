@@ -149,10 +149,29 @@ const LONG_LEGAL_WORDS: &[&str] = &[
 
 /// Words that carry no identity in a name: articles, conjunctions and prepositions in the languages
 /// the CSL mostly uses. They are dropped so that "Bank of Kunlun" and "Kunlun Bank" compare equal.
-const STOPWORDS: &[&str] = &[
-    "of", "the", "and", "for", "in", "on", "at", "de", "del", "la", "le", "les", "des", "du", "da",
-    "di", "y", "et", "und",
-];
+fn is_stopword(token: &str) -> bool {
+    matches!(
+        token,
+        "of" | "the"
+            | "and"
+            | "for"
+            | "in"
+            | "on"
+            | "at"
+            | "de"
+            | "del"
+            | "la"
+            | "le"
+            | "les"
+            | "des"
+            | "du"
+            | "da"
+            | "di"
+            | "y"
+            | "et"
+            | "und"
+    )
+}
 
 /// Reusable buffers for tokenizing one name; kept by the caller so the query path does not allocate.
 #[derive(Debug, Default)]
@@ -278,9 +297,13 @@ impl Tokenizer {
                 i += len;
                 continue;
             }
-            let misspelled_legal =
-                token.len() >= 6 && LONG_LEGAL_WORDS.iter().any(|w| one_edit_apart(token, w));
-            if !STOPWORDS.contains(&token) && !misspelled_legal {
+            // One edit changes an ASCII word's length by at most one byte.
+            let misspelled_legal = token.len() >= 6
+                && LONG_LEGAL_WORDS.iter().any(|w| {
+                    (!token.is_ascii() || token.len().abs_diff(w.len()) <= 1)
+                        && one_edit_apart(token, w)
+                });
+            if !is_stopword(token) && !misspelled_legal {
                 self.kept.push((start, end));
             }
             i += 1;
