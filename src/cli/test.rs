@@ -200,7 +200,7 @@ fn actual_rules(record: Option<&DecisionRecord>) -> Vec<String> {
     if record.fired.is_empty() {
         lines.push("fired: no rule".to_string());
     } else {
-        let names: Vec<&str> = record.fired.iter().map(|f| f.rule.as_str()).collect();
+        let names: Vec<&str> = record.fired.iter().map(|f| &*f.rule).collect();
         lines.push(format!("fired: {}", names.join(", ")));
     }
     for o in &record.overridden {
@@ -349,7 +349,7 @@ fn json_report(program: &Program, ran: &[Ran], coverage: Option<&Coverage>) -> S
                 .result
                 .record
                 .as_ref()
-                .map(|rec| rec.fired.iter().map(|f| f.rule.as_str()).collect())
+                .map(|rec| rec.fired.iter().map(|f| &*f.rule).collect())
                 .unwrap_or_default();
             Some(json!({
                 "name": &*test.name,

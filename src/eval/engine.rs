@@ -251,11 +251,11 @@ impl Engine {
             frame: Vec::new(),
             witness: Vec::new(),
             spare: Vec::new(),
-            within_found: Vec::new(),
+            within_found: Vec::with_capacity(8),
             decision_values: vec![None; program.decisions.len()],
             contributions: vec![Vec::new(); program.decisions.len()],
             rules: vec![RuleResult::NotInForce; program.rules.len()],
-            screened: Vec::new(),
+            screened: Vec::with_capacity(4),
             missing: Vec::new(),
             truths: if config.coverage {
                 ConditionTruths::for_program(program)
@@ -586,7 +586,17 @@ impl<'e> Ctx<'e> {
             sets.push((outcome.decision, outcome.op, value));
         }
         let because = rule.because.as_ref().map(|template| {
-            let mut text = String::new();
+            // Room for the text and a short value per blank, so that it seldom grows.
+            let mut text = String::with_capacity(
+                template
+                    .parts
+                    .iter()
+                    .map(|part| match part {
+                        crate::semantic::ir::TemplatePart::Text(t) => t.len(),
+                        crate::semantic::ir::TemplatePart::Value(_) => 24,
+                    })
+                    .sum(),
+            );
             for part in &template.parts {
                 match part {
                     crate::semantic::ir::TemplatePart::Text(t) => text.push_str(t),
@@ -713,7 +723,7 @@ impl<'e> Ctx<'e> {
                     (Some(a), Some(b)) => Some(compare(*op, a, b)),
                     _ => None,
                 };
-                let truth = match peeked {
+                match peeked {
                     Some(truth) => {
                         if truth == Truth::Unknown {
                             self.note_missing_path(*lhs);
@@ -725,8 +735,7 @@ impl<'e> Ctx<'e> {
                         let (a, b) = (self.value(*lhs), self.value(*rhs));
                         compare(*op, &a, &b)
                     }
-                };
-                truth
+                }
             }
             ExprKind::In {
                 negated,
@@ -789,9 +798,7 @@ impl<'e> Ctx<'e> {
                 slot,
                 collection,
                 body,
-            } => {
-                self.quantify(id, *kind, slot.index(), *collection, *body)
-            }
+            } => self.quantify(id, *kind, slot.index(), *collection, *body),
             // A boolean path, constant or decision.
             _ => match self.value(id) {
                 Value::Bool(b) => Truth::from_bool(b),
@@ -1033,7 +1040,13 @@ impl<'e> Ctx<'e> {
                 if !dates.contains(self.date) {
                     continue;
                 }
-                self.bind(slot, Bound::Row { row: index, value: row });
+                self.bind(
+                    slot,
+                    Bound::Row {
+                        row: index,
+                        value: row,
+                    },
+                );
                 let truth = self.truth(body);
                 if let Some(answer) = step(kind, &mut result, truth) {
                     done = Some(answer);

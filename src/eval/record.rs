@@ -42,11 +42,11 @@ pub struct DecisionRecord {
 /// One rule that contributed to the decisions.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct FiredRecord {
-    pub rule: String,
-    pub cite: Option<String>,
+    pub rule: Arc<str>,
+    pub cite: Option<Arc<str>>,
     pub sets: Map<String, Json>,
     pub because: Option<String>,
-    pub at: String,
+    pub at: Arc<str>,
 }
 
 /// A restricted-party hit.
@@ -69,21 +69,21 @@ pub struct MatchRecord {
 /// A rule overridden by an exception.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct OverriddenRecord {
-    pub rule: String,
-    pub by: String,
-    pub at: String,
+    pub rule: Arc<str>,
+    pub by: Arc<str>,
+    pub at: Arc<str>,
 }
 
 /// A rule that could not be decided for lack of information.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct IndeterminateRecord {
-    pub rule: String,
-    pub cite: Option<String>,
+    pub rule: Arc<str>,
+    pub cite: Option<Arc<str>>,
     /// The decisions it may affect.
-    pub decisions: Vec<String>,
+    pub decisions: Vec<Arc<str>>,
     /// What was missing, in words.
     pub missing: Vec<String>,
-    pub at: String,
+    pub at: Arc<str>,
 }
 
 /// The engine version and the policy library's content hash.
@@ -101,7 +101,7 @@ pub struct Evaluator {
     date_field: Option<usize>,
     info: EngineInfo,
     /// `file:line` of every rule, computed once: finding a line number scans the file.
-    rule_at: Vec<String>,
+    rule_at: Vec<Arc<str>>,
 }
 
 /// Why an evaluator cannot be built from a program.
@@ -129,7 +129,7 @@ impl Evaluator {
         let rule_at = program
             .rules
             .iter()
-            .map(|rule| location(&program, rule.location))
+            .map(|rule| Arc::from(location(&program, rule.location)))
             .collect();
         let engine = Engine::new(program, order);
         Ok(Evaluator {
@@ -221,7 +221,7 @@ impl Evaluator {
 
     fn record(&self, id: Json, date: Date, outcome: &Outcome) -> DecisionRecord {
         let program = self.engine.program();
-        let mut decisions = Map::new();
+        let mut decisions = Map::with_capacity(program.decisions.len());
         let mut obligations = Vec::new();
         for (index, decision) in program.decisions.iter().enumerate() {
             let value = outcome.decisions.get(index).unwrap_or(&Value::Missing);
@@ -252,10 +252,14 @@ impl Evaluator {
             let Some(rule) = program.rules.get(index) else {
                 continue;
             };
-            let at = self.rule_at.get(index).cloned().unwrap_or_default();
+            let at = self
+                .rule_at
+                .get(index)
+                .cloned()
+                .unwrap_or_else(|| Arc::from(""));
             match result {
                 RuleResult::Fired(f) => {
-                    let mut sets = Map::new();
+                    let mut sets = Map::with_capacity(f.sets.len());
                     for (decision, op, value) in &f.sets {
                         let Some(d) = program.decision(*decision) else {
                             continue;
@@ -278,8 +282,8 @@ impl Evaluator {
                         sets.insert(d.name.to_string(), json);
                     }
                     fired.push(FiredRecord {
-                        rule: rule.name.to_string(),
-                        cite: rule.cite.as_ref().map(|c| c.to_string()),
+                        rule: rule.name.clone(),
+                        cite: rule.cite.clone(),
                         sets,
                         because: f.because.clone(),
                         at,
@@ -288,18 +292,18 @@ impl Evaluator {
                 RuleResult::Overridden { by } => {
                     let by = program
                         .rule(*by)
-                        .map_or_else(String::new, |r| r.name.to_string());
+                        .map_or_else(|| Arc::from(""), |r| r.name.clone());
                     overridden.push(OverriddenRecord {
-                        rule: rule.name.to_string(),
+                        rule: rule.name.clone(),
                         by,
                         at,
                     });
                 }
                 RuleResult::Uncertain { missing } => {
-                    let mut decisions: Vec<String> = rule
+                    let mut decisions: Vec<Arc<str>> = rule
                         .outcomes
                         .iter()
-                        .filter_map(|o| program.decision(o.decision).map(|d| d.name.to_string()))
+                        .filter_map(|o| program.decision(o.decision).map(|d| d.name.clone()))
                         .collect();
                     decisions.dedup();
                     let mut missing: Vec<String> = missing
@@ -309,8 +313,8 @@ impl Evaluator {
                         .collect();
                     missing.dedup();
                     indeterminate.push(IndeterminateRecord {
-                        rule: rule.name.to_string(),
-                        cite: rule.cite.as_ref().map(|c| c.to_string()),
+                        rule: rule.name.clone(),
+                        cite: rule.cite.clone(),
                         decisions,
                         missing,
                         at,

@@ -60,9 +60,9 @@ pub struct ScreeningIndex {
     posting_starts: Vec<u32>,
     postings: Vec<u32>,
     /// Token hash to token ids (a bucket almost always holds one id; collisions are verified).
-    vocab: HashMap<u64, Bucket, PassThrough>,
+    vocab: Buckets,
     /// Hash of a token with one character deleted to the ids of the tokens that give it.
-    deletes: HashMap<u64, Bucket, PassThrough>,
+    deletes: Buckets,
     bucket_ids: Vec<u32>,
     /// Weight of a query token that no listed name uses: rarer than any listed token.
     unknown_weight: f32,
@@ -447,12 +447,8 @@ impl ScreeningIndex {
         (overlap / total).clamp(0.0, 1.0)
     }
 
-    fn bucket(
-        &self,
-        map: &HashMap<u64, Bucket, PassThrough>,
-        hash: u64,
-    ) -> impl Iterator<Item = u32> + '_ {
-        let ids = map.get(&hash).and_then(|b| {
+    fn bucket(&self, buckets: &Buckets, hash: u64) -> impl Iterator<Item = u32> + '_ {
+        let ids = buckets.get(hash).and_then(|b| {
             self.bucket_ids
                 .get(b.start as usize..(b.start as usize + b.len as usize))
         });
@@ -687,11 +683,34 @@ fn pair_value(similarity: f32, query_weight: f32, listed_weight: f32) -> f64 {
     f64::from(similarity) * 2.0 * f64::from(query_weight.min(listed_weight))
 }
 
+/// Runs of token ids by hash, with a bit set in front of the map: most query keys (the
+/// single-deletion variants of a query token, above all) are in no bucket, and one bit answers
+/// that for them without probing the map.
+#[derive(Debug)]
+struct Buckets {
+    map: HashMap<u64, Bucket, PassThrough>,
+    /// Bit `(hash >> 7) & mask` is set for every key of the map (about eight bits per key).
+    bits: Box<[u64]>,
+    mask: u64,
+}
+
+impl Buckets {
+    fn bit(&self, hash: u64) -> (usize, u64) {
+        let bit = (hash >> 7) & self.mask;
+        ((bit >> 6) as usize, 1 << (bit & 63))
+    }
+
+    fn get(&self, hash: u64) -> Option<&Bucket> {
+        let (word, bit) = self.bit(hash);
+        if self.bits.get(word).map_or(true, |w| w & bit == 0) {
+            return None;
+        }
+        self.map.get(&hash)
+    }
+}
+
 /// Groups `(hash, id)` keys into a hash map of runs in `bucket_ids`.
-fn buckets(
-    mut keys: Vec<(u64, u32)>,
-    bucket_ids: &mut Vec<u32>,
-) -> HashMap<u64, Bucket, PassThrough> {
+fn buckets(mut keys: Vec<(u64, u32)>, bucket_ids: &mut Vec<u32>) -> Buckets {
     keys.sort_unstable();
     keys.dedup();
     let mut map: HashMap<u64, Bucket, PassThrough> = HashMap::default();
@@ -704,5 +723,18 @@ fn buckets(
         bucket_ids.push(id);
         bucket.len += 1;
     }
-    map
+    let bits = (map.len() * 8).next_power_of_two().max(512);
+    let mut buckets = Buckets {
+        bits: vec![0; bits / 64].into_boxed_slice(),
+        mask: bits as u64 - 1,
+        map,
+    };
+    let keys: Vec<u64> = buckets.map.keys().copied().collect();
+    for hash in keys {
+        let (word, bit) = buckets.bit(hash);
+        if let Some(w) = buckets.bits.get_mut(word) {
+            *w |= bit;
+        }
+    }
+    buckets
 }

@@ -1,8 +1,9 @@
 //! Name normalization for screening: folds case and diacritics, splits a name into tokens and drops
 //! legal-form words and stopwords, so that spelling conventions do not decide whether names match.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
+
+use crate::hash::FxHashMap;
 
 use unicode_normalization::char::is_combining_mark;
 
@@ -338,11 +339,11 @@ impl Tokenizer {
 
 /// [`LEGAL_PHRASES`] by their first word, built once: every token of every name screened asks
 /// whether a phrase starts there, and most tokens start none.
-fn legal_phrases_by_first_word() -> &'static HashMap<&'static str, Vec<&'static [&'static str]>> {
-    static BY_FIRST_WORD: OnceLock<HashMap<&'static str, Vec<&'static [&'static str]>>> =
+fn legal_phrases_by_first_word() -> &'static FxHashMap<&'static str, Vec<&'static [&'static str]>> {
+    static BY_FIRST_WORD: OnceLock<FxHashMap<&'static str, Vec<&'static [&'static str]>>> =
         OnceLock::new();
     BY_FIRST_WORD.get_or_init(|| {
-        let mut map: HashMap<&'static str, Vec<&'static [&'static str]>> = HashMap::new();
+        let mut map: FxHashMap<&'static str, Vec<&'static [&'static str]>> = FxHashMap::default();
         for phrase in LEGAL_PHRASES {
             if let Some(first) = phrase.first() {
                 map.entry(first).or_default().push(phrase);
