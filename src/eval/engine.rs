@@ -15,7 +15,7 @@ use crate::hash::FxHashMap;
 use crate::screen::{ListEntry, Match, ScreeningIndex};
 use crate::semantic::ir::{
     ArithmeticOp, Builtin, Collection, CombineMode, Comparison, DateRange, Decimal, DecisionId,
-    Eccn, ExprId, ExprKind, MatchShape, OutcomeOp, Path, PathRoot, PresenceTest, Program,
+    Eccn, Expr, ExprId, ExprKind, MatchShape, OutcomeOp, Path, PathRoot, PresenceTest, Program,
     QuantifierKind, RuleId, SetId, TableId, Truth, Value,
 };
 
@@ -246,6 +246,7 @@ impl Engine {
         let program = &*self.program;
         let mut ctx = Ctx {
             engine: self,
+            exprs: &program.exprs,
             transaction: &transaction,
             date,
             frame: Vec::new(),
@@ -418,6 +419,8 @@ type Screened = (TableId, usize, Arc<[Match]>, Arc<str>);
 
 struct Ctx<'e> {
     engine: &'e Engine,
+    /// The program's expressions, held directly: every step of evaluation looks one up.
+    exprs: &'e [Expr],
     transaction: &'e Value,
     date: Date,
     /// What each quantifier slot of the current rule holds.
@@ -455,6 +458,11 @@ pub struct RunConfig {
 }
 
 impl<'e> Ctx<'e> {
+    #[inline]
+    fn expr(&self, id: ExprId) -> Option<&'e Expr> {
+        self.exprs.get(id.index())
+    }
+
     fn set_result(&mut self, id: RuleId, result: RuleResult) {
         if let Some(slot) = self.rules.get_mut(id.index()) {
             *slot = result;
@@ -624,7 +632,7 @@ impl<'e> Ctx<'e> {
         let mut out = Vec::new();
         let mut stack = vec![expr];
         while let Some(id) = stack.pop() {
-            let Some(e) = self.engine.program.expr(id) else {
+            let Some(e) = self.expr(id) else {
                 continue;
             };
             match &e.kind {
@@ -643,13 +651,13 @@ impl<'e> Ctx<'e> {
                 kind => stack.extend(kind.operands().into_iter().rev()),
             }
         }
-        out.sort_by_key(|(id, _)| self.engine.program.expr(*id).map(|e| e.location.span.start));
+        out.sort_by_key(|(id, _)| self.expr(*id).map(|e| e.location.span.start));
         out
     }
 
     /// The first conjunct of a condition that is false, for "why not" explanations.
     fn first_failing(&mut self, expr: ExprId) -> ExprId {
-        if let Some(ExprKind::And(items)) = self.engine.program.expr(expr).map(|e| &e.kind) {
+        if let Some(ExprKind::And(items)) = self.expr(expr).map(|e| &e.kind) {
             for item in items.iter() {
                 if self.truth(*item) == Truth::False {
                     return self.first_failing(*item);
@@ -690,9 +698,7 @@ impl<'e> Ctx<'e> {
     /// Evaluates a condition. Conditions are evaluated here, to a [`Truth`], rather than by
     /// [`Ctx::value`], so that the hot path moves one byte instead of a [`Value`].
     fn condition(&mut self, id: ExprId) -> Truth {
-        let engine = self.engine;
-        let program = &*engine.program;
-        let Some(expr) = program.expr(id) else {
+        let Some(expr) = self.expr(id) else {
             return Truth::Unknown;
         };
         match &expr.kind {
@@ -770,7 +776,7 @@ impl<'e> Ctx<'e> {
                 shape,
             } => {
                 let party_value = self.value(*party);
-                let row = match program.expr(*entry).map(|e| &e.kind) {
+                let row = match self.expr(*entry).map(|e| &e.kind) {
                     Some(ExprKind::Path(path)) if path.fields.is_empty() => match path.root {
                         PathRoot::Slot(slot) => match self.frame.get(slot.index()) {
                             Some(Bound::Row { row, .. }) => Some(*row),
@@ -810,8 +816,7 @@ impl<'e> Ctx<'e> {
     /// Evaluates an expression. A condition evaluates to `Bool` or, when unknown, `Missing`.
     fn value(&mut self, id: ExprId) -> Value {
         let engine = self.engine;
-        let program = &*engine.program;
-        let Some(expr) = program.expr(id) else {
+        let Some(expr) = self.expr(id) else {
             return Value::Missing;
         };
         match &expr.kind {
@@ -924,7 +929,7 @@ impl<'e> Ctx<'e> {
     /// expressions, which must be evaluated. Unlike [`Ctx::value`], notes nothing missing.
     #[inline]
     fn peek(&self, id: ExprId) -> Option<&Value> {
-        match &self.engine.program.expr(id)?.kind {
+        match &self.expr(id)?.kind {
             ExprKind::Const(value) => Some(value),
             ExprKind::Path(path) => Some(self.read(path)),
             ExprKind::Decision(decision) => Some(
@@ -940,7 +945,7 @@ impl<'e> Ctx<'e> {
     /// Notes a path that reads a missing value, as [`Ctx::value`] does when it evaluates one.
     fn note_missing_path(&mut self, id: ExprId) {
         let missing_path = matches!(
-            self.engine.program.expr(id).map(|e| &e.kind),
+            self.expr(id).map(|e| &e.kind),
             Some(ExprKind::Path(path)) if *self.read(path) == Value::Missing
         );
         if missing_path {
@@ -993,10 +998,9 @@ impl<'e> Ctx<'e> {
         body: ExprId,
     ) -> Truth {
         let engine = self.engine;
-        let program = &*engine.program;
         // Over a table, iterate the rows in force directly (and for a screening condition,
         // only the rows the party matches) instead of materializing the table.
-        if let Some(ExprKind::Table(table)) = program.expr(collection).map(|e| &e.kind) {
+        if let Some(ExprKind::Table(table)) = self.expr(collection).map(|e| &e.kind) {
             let rows = engine
                 .table_rows
                 .get(table.index())
@@ -1061,7 +1065,7 @@ impl<'e> Ctx<'e> {
         }
         let mut result = initial(kind);
         // A list of the transaction is iterated where it lies.
-        if let Some(ExprKind::Path(path)) = program.expr(collection).map(|e| &e.kind) {
+        if let Some(ExprKind::Path(path)) = self.expr(collection).map(|e| &e.kind) {
             if path.root == PathRoot::Transaction {
                 let items: &'e Value = walk(self.transaction, path);
                 let Value::List(items) = items else {
@@ -1258,7 +1262,7 @@ impl<'e> Ctx<'e> {
     /// quotes, enum values by name.
     fn quote(&mut self, out: &mut String, expr: ExprId) {
         let program: &'e Program = &self.engine.program;
-        let Some(ty) = program.expr(expr).map(|e| &e.ty) else {
+        let Some(ty) = self.expr(expr).map(|e| &e.ty) else {
             return;
         };
         match self.peek(expr) {
