@@ -21,6 +21,9 @@ use crate::semantic::ir::{
 
 pub use crate::graph::Step;
 
+mod compiled;
+use compiled::Cond;
+
 /// A hint for a quantifier over a screening table: only the rows the party matches can
 /// satisfy its condition, so only those are visited.
 #[derive(Clone, Copy, Debug)]
@@ -129,6 +132,9 @@ pub struct Engine {
     narrowing: Vec<Narrowing>,
     /// The column indexes the lookups use.
     indexes: Vec<ColumnIndex>,
+    /// Per rule (by [`RuleId`]): its `when` and `unless` compiled into closures, which
+    /// evaluate them unless coverage is being recorded.
+    conditions: Vec<(Option<Cond>, Option<Cond>)>,
 }
 
 impl Engine {
@@ -226,6 +232,16 @@ impl Engine {
                 *slot = Narrowing::Lookup(resolved.into_boxed_slice());
             }
         }
+        let conditions = program
+            .rules
+            .iter()
+            .map(|rule| {
+                (
+                    rule.when.map(|expr| compiled::compile(&program, expr)),
+                    rule.unless.map(|expr| compiled::compile(&program, expr)),
+                )
+            })
+            .collect();
         Engine {
             program,
             order,
@@ -233,6 +249,7 @@ impl Engine {
             screening,
             narrowing,
             indexes,
+            conditions,
         }
     }
 
@@ -455,6 +472,9 @@ pub struct RunConfig {
     /// the human explanation labels its source lines with. Off, `bindings` is empty: the
     /// decision record does not need them.
     pub bindings: bool,
+    /// Evaluate every condition with the interpreter instead of the rule's compiled closures:
+    /// the reference the compiled conditions are tested against. Slower; same results.
+    pub reference: bool,
 }
 
 impl<'e> Ctx<'e> {
@@ -511,8 +531,9 @@ impl<'e> Ctx<'e> {
             self.frame.push(Bound::Unbound);
         }
         self.missing.clear();
+        let compiled = engine.conditions.get(id.index());
         let when = match rule.when {
-            Some(expr) => self.truth(expr),
+            Some(expr) => self.rule_condition(expr, compiled.and_then(|c| c.0.as_ref())),
             None => Truth::True,
         };
         if when == Truth::False {
@@ -531,7 +552,7 @@ impl<'e> Ctx<'e> {
         let unless = match rule.unless {
             Some(expr) => {
                 self.witness.clone_from(&self.frame);
-                self.truth(expr)
+                self.rule_condition(expr, compiled.and_then(|c| c.1.as_ref()))
             }
             None => Truth::False,
         };
@@ -625,6 +646,15 @@ impl<'e> Ctx<'e> {
                 bindings,
             })),
         );
+    }
+
+    /// A rule's `when` or `unless`: by its compiled closure, or by the interpreter when
+    /// coverage is recorded (it notes the truth of every condition it visits).
+    fn rule_condition(&mut self, expr: ExprId, compiled: Option<&Cond>) -> Truth {
+        match compiled {
+            Some(condition) if !self.config.coverage && !self.config.reference => condition(self),
+            _ => self.truth(expr),
+        }
     }
 
     /// The values of the paths a condition reads, under the current frame.
@@ -804,7 +834,12 @@ impl<'e> Ctx<'e> {
                 slot,
                 collection,
                 body,
-            } => self.quantify(id, *kind, slot.index(), *collection, *body),
+            } => {
+                let body = *body;
+                self.quantify(id, *kind, slot.index(), *collection, &|ctx: &mut Self| {
+                    ctx.truth(body)
+                })
+            }
             // A boolean path, constant or decision.
             _ => match self.value(id) {
                 Value::Bool(b) => Truth::from_bool(b),
@@ -995,7 +1030,7 @@ impl<'e> Ctx<'e> {
         kind: QuantifierKind,
         slot: usize,
         collection: ExprId,
-        body: ExprId,
+        body: &dyn Fn(&mut Self) -> Truth,
     ) -> Truth {
         let engine = self.engine;
         // Over a table, iterate the rows in force directly (and for a screening condition,
@@ -1051,7 +1086,7 @@ impl<'e> Ctx<'e> {
                         value: row,
                     },
                 );
-                let truth = self.truth(body);
+                let truth = body(self);
                 if let Some(answer) = step(kind, &mut result, truth) {
                     done = Some(answer);
                     break;
@@ -1074,7 +1109,7 @@ impl<'e> Ctx<'e> {
                 };
                 for item in items.iter() {
                     self.bind(slot, Bound::Item(item));
-                    let truth = self.truth(body);
+                    let truth = body(self);
                     if let Some(done) = step(kind, &mut result, truth) {
                         return done;
                     }
@@ -1088,7 +1123,7 @@ impl<'e> Ctx<'e> {
         };
         for item in items.iter() {
             self.bind(slot, Bound::Value(item.clone()));
-            let truth = self.truth(body);
+            let truth = body(self);
             if let Some(done) = step(kind, &mut result, truth) {
                 return done;
             }
@@ -1174,28 +1209,22 @@ impl<'e> Ctx<'e> {
         match collection {
             Collection::Constant { set, .. } => self.constant_member(*set, element, mode),
             Collection::Expr(expr) => {
-                let scope = self.value(*expr);
-                let items: Vec<Value> = match scope {
-                    Value::List(items) => items.to_vec(),
-                    Value::Missing => return Truth::Unknown,
-                    single => vec![single],
-                };
-                let mut result = Truth::False;
-                for item in &items {
-                    let truth = match (mode, element, item) {
-                        (_, _, Value::Missing) => Truth::Unknown,
-                        (Membership::Within, Value::Eccn(eccn), Value::Eccn(scope)) => {
-                            eccn.within(scope)
+                // A path (`row.eccn`, `item.categories`) is read where it lies.
+                let peeked = self
+                    .peek(*expr)
+                    .map(|scope| (member_of(mode, element, scope), *scope == Value::Missing));
+                match peeked {
+                    Some((truth, scope_missing)) => {
+                        if scope_missing {
+                            self.note_missing_path(*expr);
                         }
-                        (Membership::Within, _, _) => Truth::False,
-                        (Membership::Equal, a, b) => Truth::from_bool(a == b),
-                    };
-                    result = result.or(truth);
-                    if result == Truth::True {
-                        break;
+                        truth
+                    }
+                    None => {
+                        let scope = self.value(*expr);
+                        member_of(mode, element, &scope)
                     }
                 }
-                result
             }
         }
     }
@@ -1314,6 +1343,29 @@ fn write_plain(out: &mut String, program: &Program, value: &Value, ty: &crate::s
 enum Membership {
     Equal,
     Within,
+}
+
+/// Whether `element` is in (or within) `scope`, a list or a single value.
+fn member_of(mode: Membership, element: &Value, scope: &Value) -> Truth {
+    let items = match scope {
+        Value::List(items) => &items[..],
+        Value::Missing => return Truth::Unknown,
+        single => std::slice::from_ref(single),
+    };
+    let mut result = Truth::False;
+    for item in items {
+        let truth = match (mode, element, item) {
+            (_, _, Value::Missing) => Truth::Unknown,
+            (Membership::Within, Value::Eccn(eccn), Value::Eccn(scope)) => eccn.within(scope),
+            (Membership::Within, _, _) => Truth::False,
+            (Membership::Equal, a, b) => Truth::from_bool(a == b),
+        };
+        result = result.or(truth);
+        if result == Truth::True {
+            break;
+        }
+    }
+    result
 }
 
 /// Follows a path's fields from its root value.

@@ -298,12 +298,13 @@ impl Tokenizer {
                 i += len;
                 continue;
             }
-            // One edit changes an ASCII word's length by at most one byte.
-            let misspelled_legal = token.len() >= 6
-                && LONG_LEGAL_WORDS.iter().any(|w| {
-                    (!token.is_ascii() || token.len().abs_diff(w.len()) <= 1)
+            let misspelled_legal = token.len() >= 6 && {
+                let ascii = token.is_ascii();
+                LONG_LEGAL_WORDS.iter().any(|w| {
+                    (!ascii || may_be_one_edit_apart(token.as_bytes(), w.as_bytes()))
                         && one_edit_apart(token, w)
-                });
+                })
+            };
             if !is_stopword(token) && !misspelled_legal {
                 self.kept.push((start, end));
             }
@@ -351,6 +352,17 @@ fn legal_phrases_by_first_word() -> &'static FxHashMap<&'static str, Vec<&'stati
         }
         map
     })
+}
+
+/// A quick necessary condition for two ASCII words to be one edit apart: their lengths differ by
+/// at most one, and unless the edit is at the first letter (then the first letters are equal),
+/// the second letter of one is a letter of the other's first two.
+fn may_be_one_edit_apart(a: &[u8], b: &[u8]) -> bool {
+    let (Some(&a0), Some(&a1), Some(&b0), Some(&b1)) = (a.first(), a.get(1), b.first(), b.get(1))
+    else {
+        return true;
+    };
+    a.len().abs_diff(b.len()) <= 1 && (a0 == b0 || a1 == b1 || a1 == b0 || a0 == b1)
 }
 
 /// Starts a new token in `text`, separating it from the previous one, and returns its start.
@@ -458,6 +470,24 @@ mod tests {
     fn names_made_only_of_noise_keep_their_tokens() {
         assert_eq!(normalize_name("Company Limited"), "company limited");
         assert_eq!(normalize_name("  "), "");
+    }
+
+    #[test]
+    fn the_quick_edit_filter_lets_every_one_edit_pair_through() {
+        let word = b"company";
+        let variants: [&[u8]; 6] = [
+            b"ompany",   // deletion at the first letter
+            b"xcompany", // insertion at the first letter
+            b"xompany",  // substitution at the first letter
+            b"ocmpany",  // transposition of the first two letters
+            b"compnay",  // an edit further on
+            b"compan",
+        ];
+        for variant in variants {
+            assert!(may_be_one_edit_apart(variant, word), "{variant:?}");
+        }
+        assert!(!may_be_one_edit_apart(b"public", b"company"));
+        assert!(!may_be_one_edit_apart(b"company", b"corporation"));
     }
 
     #[test]

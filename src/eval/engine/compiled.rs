@@ -1,0 +1,253 @@
+//! Rule conditions compiled once, when the engine is built, into trees of closures.
+//!
+//! The interpreter ([`Ctx::condition`]) looks every expression up in the arena and dispatches
+//! on its kind, then on the kinds of its operands. A compiled condition has done that once: an
+//! `and` holds its operands' closures, a comparison of a path with a constant holds the path and
+//! the constant, a membership test holds its compiled set's id. Evaluation order, three-valued
+//! results, witnesses left in slots and the expressions noted as missing are exactly the
+//! interpreter's, which stays the reference: every form not specialised here is evaluated by
+//! it, and so are runs that record coverage (the interpreter records the truth of every
+//! condition it visits) and runs with [`super::RunConfig::reference`].
+//! `tests/library.rs` (`compiled_conditions_give_what_the_interpreter_gives`) evaluates a
+//! generated corpus both ways and requires the same outcomes and records.
+
+use super::{compare, finish, initial, member_of, presence, step, walk, Bound, Ctx, Membership};
+use crate::semantic::ir::{
+    Collection, ExprId, ExprKind, Path, PathRoot, Program, SetId, Truth, Value,
+};
+
+/// A compiled condition.
+pub(super) type Cond = Box<dyn for<'e> Fn(&mut Ctx<'e>) -> Truth + Send + Sync>;
+
+/// Compiles a condition.
+pub(super) fn compile(program: &Program, id: ExprId) -> Cond {
+    let Some(expr) = program.expr(id) else {
+        return Box::new(|_| Truth::Unknown);
+    };
+    match &expr.kind {
+        ExprKind::Not(inner) => {
+            let inner = compile(program, *inner);
+            Box::new(move |ctx| inner(ctx).not())
+        }
+        ExprKind::And(items) => {
+            let items: Box<[Cond]> = items.iter().map(|item| compile(program, *item)).collect();
+            Box::new(move |ctx| {
+                let mut result = Truth::True;
+                for item in items.iter() {
+                    result = result.and(item(ctx));
+                    if result == Truth::False {
+                        break;
+                    }
+                }
+                result
+            })
+        }
+        ExprKind::Or(items) => {
+            let items: Box<[Cond]> = items.iter().map(|item| compile(program, *item)).collect();
+            Box::new(move |ctx| {
+                let mut result = Truth::False;
+                for item in items.iter() {
+                    result = result.or(item(ctx));
+                    if result == Truth::True {
+                        break;
+                    }
+                }
+                result
+            })
+        }
+        ExprKind::Compare { op, lhs, rhs } => {
+            let op = *op;
+            match (operand(program, *lhs), operand(program, *rhs)) {
+                (Some(Operand::Path(path)), Some(Operand::Const(constant))) => {
+                    let lhs = *lhs;
+                    Box::new(move |ctx| {
+                        let truth = compare(op, ctx.read(&path), &constant);
+                        if truth == Truth::Unknown {
+                            ctx.note_missing_path(lhs);
+                        }
+                        truth
+                    })
+                }
+                (Some(Operand::Path(a)), Some(Operand::Path(b))) => {
+                    let (lhs, rhs) = (*lhs, *rhs);
+                    Box::new(move |ctx| {
+                        let truth = compare(op, ctx.read(&a), ctx.read(&b));
+                        if truth == Truth::Unknown {
+                            ctx.note_missing_path(lhs);
+                            ctx.note_missing_path(rhs);
+                        }
+                        truth
+                    })
+                }
+                _ => interpreted(id),
+            }
+        }
+        ExprKind::In {
+            negated,
+            element,
+            collection: Collection::Constant { set, .. },
+        } => member(program, *element, *set, Membership::Equal, *negated, None)
+            .unwrap_or_else(|| interpreted(id)),
+        ExprKind::Within {
+            negated,
+            eccn,
+            scope: Collection::Constant { set, .. },
+        } => member(program, *eccn, *set, Membership::Within, *negated, Some(id))
+            .unwrap_or_else(|| interpreted(id)),
+        ExprKind::In {
+            negated,
+            element,
+            collection: Collection::Expr(scope),
+        } => member_of_path(program, *element, *scope, Membership::Equal, *negated, None)
+            .unwrap_or_else(|| interpreted(id)),
+        ExprKind::Within {
+            negated,
+            eccn,
+            scope: Collection::Expr(scope),
+        } => member_of_path(
+            program,
+            *eccn,
+            *scope,
+            Membership::Within,
+            *negated,
+            Some(id),
+        )
+        .unwrap_or_else(|| interpreted(id)),
+        ExprKind::Presence { value, test } => match operand(program, *value) {
+            Some(Operand::Path(path)) => {
+                let (value, test) = (*value, *test);
+                Box::new(move |ctx| {
+                    let result = presence(ctx.read(&path), test);
+                    ctx.note_missing_path(value);
+                    result.map_or(Truth::Unknown, Truth::from_bool)
+                })
+            }
+            _ => interpreted(id),
+        },
+        ExprKind::Quantifier {
+            kind,
+            slot,
+            collection,
+            body,
+        } => {
+            let (kind, slot, collection) = (*kind, slot.index(), *collection);
+            let body = compile(program, *body);
+            match program.expr(collection).map(|e| &e.kind) {
+                // A list of the transaction (`items`, `parties`), iterated where it lies.
+                Some(ExprKind::Path(path)) if path.root == PathRoot::Transaction => {
+                    let path = path.clone();
+                    Box::new(move |ctx| {
+                        let Value::List(items) = walk(ctx.transaction, &path) else {
+                            ctx.note_missing_path(collection);
+                            return Truth::Unknown;
+                        };
+                        let mut result = initial(kind);
+                        for item in items.iter() {
+                            ctx.bind(slot, Bound::Item(item));
+                            if let Some(done) = step(kind, &mut result, body(ctx)) {
+                                return done;
+                            }
+                        }
+                        finish(kind, result)
+                    })
+                }
+                _ => Box::new(move |ctx| ctx.quantify(id, kind, slot, collection, &*body)),
+            }
+        }
+        _ => interpreted(id),
+    }
+}
+
+/// A form left to the interpreter.
+fn interpreted(id: ExprId) -> Cond {
+    Box::new(move |ctx| ctx.condition(id))
+}
+
+/// An operand known when compiling: a path (read where it lies) or a constant.
+enum Operand {
+    Path(Path),
+    Const(Value),
+}
+
+fn operand(program: &Program, id: ExprId) -> Option<Operand> {
+    match &program.expr(id)?.kind {
+        ExprKind::Path(path) => Some(Operand::Path(path.clone())),
+        ExprKind::Const(value) => Some(Operand::Const(value.clone())),
+        _ => None,
+    }
+}
+
+/// `PATH in SET` or `PATH within SET`, for a path into the transaction or a slot; `within`
+/// notes itself as missing when unknown, as the interpreter does.
+fn member(
+    program: &Program,
+    element: ExprId,
+    set: SetId,
+    mode: Membership,
+    negated: bool,
+    within: Option<ExprId>,
+) -> Option<Cond> {
+    let Some(Operand::Path(path)) = operand(program, element) else {
+        return None;
+    };
+    Some(Box::new(move |ctx| {
+        let truth = ctx.constant_member(set, ctx.read(&path), mode);
+        if truth == Truth::Unknown {
+            ctx.note_missing_path(element);
+            if let Some(within) = within {
+                ctx.note_missing(within);
+            }
+        }
+        if negated {
+            truth.not()
+        } else {
+            truth
+        }
+    }))
+}
+
+/// `PATH in PATH` or `PATH within PATH` (`item.eccn within c.eccn`, `x in item.categories`):
+/// the scope is read only when the element is known, as the interpreter does.
+fn member_of_path(
+    program: &Program,
+    element: ExprId,
+    scope: ExprId,
+    mode: Membership,
+    negated: bool,
+    within: Option<ExprId>,
+) -> Option<Cond> {
+    let (Some(Operand::Path(element_path)), Some(Operand::Path(scope_path))) =
+        (operand(program, element), operand(program, scope))
+    else {
+        return None;
+    };
+    Some(Box::new(move |ctx| {
+        let value = ctx.read(&element_path);
+        let (truth, element_missing, scope_missing) = if *value == Value::Missing {
+            (Truth::Unknown, true, false)
+        } else {
+            let scope_value = ctx.read(&scope_path);
+            (
+                member_of(mode, value, scope_value),
+                false,
+                *scope_value == Value::Missing,
+            )
+        };
+        if element_missing {
+            ctx.note_missing(element);
+        }
+        if scope_missing {
+            ctx.note_missing(scope);
+        }
+        if truth == Truth::Unknown {
+            if let Some(within) = within {
+                ctx.note_missing(within);
+            }
+        }
+        if negated {
+            truth.not()
+        } else {
+            truth
+        }
+    }))
+}
