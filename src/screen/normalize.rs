@@ -209,9 +209,17 @@ impl Tokenizer {
         self.folded.clear();
         let mut last_space = true;
         if name.is_ascii() {
-            // Most names are ASCII, which decomposition leaves as it is: fold byte by byte.
+            // Most names are ASCII, which decomposition leaves as it is: fold byte by byte, as
+            // `fold_char` would.
             for byte in name.bytes() {
-                self.fold_char(char::from(byte.to_ascii_lowercase()), &mut last_space);
+                let byte = byte.to_ascii_lowercase();
+                if byte.is_ascii_alphanumeric() || byte == b'.' {
+                    self.folded.push(char::from(byte));
+                    last_space = false;
+                } else if byte != b'\'' && byte != b'`' && !last_space {
+                    self.folded.push(' ');
+                    last_space = true;
+                }
             }
             return;
         }
@@ -269,6 +277,15 @@ impl Tokenizer {
         text.clear();
         raw.clear();
         for chunk in folded.split(' ') {
+            if !chunk.contains('.') {
+                // The common case: one word.
+                if !chunk.is_empty() {
+                    let start = begin_token(text);
+                    text.push_str(chunk);
+                    raw.push((start, text.len()));
+                }
+                continue;
+            }
             let parts = chunk.split('.').filter(|p| !p.is_empty());
             let acronym = chunk.contains('.')
                 && parts.clone().count() > 1
