@@ -29,32 +29,8 @@ pub(super) fn compile(program: &Program, id: ExprId) -> Cond {
             let inner = compile(program, *inner);
             Box::new(move |ctx| inner(ctx).not())
         }
-        ExprKind::And(items) => {
-            let items: Box<[Cond]> = items.iter().map(|item| compile(program, *item)).collect();
-            Box::new(move |ctx| {
-                let mut result = Truth::True;
-                for item in items.iter() {
-                    result = result.and(item(ctx));
-                    if result == Truth::False {
-                        break;
-                    }
-                }
-                result
-            })
-        }
-        ExprKind::Or(items) => {
-            let items: Box<[Cond]> = items.iter().map(|item| compile(program, *item)).collect();
-            Box::new(move |ctx| {
-                let mut result = Truth::False;
-                for item in items.iter() {
-                    result = result.or(item(ctx));
-                    if result == Truth::True {
-                        break;
-                    }
-                }
-                result
-            })
-        }
+        ExprKind::And(items) => connective::<true>(program, items),
+        ExprKind::Or(items) => connective::<false>(program, items),
         ExprKind::Compare { op, lhs, rhs } => {
             let op = *op;
             match (operand(program, *lhs), operand(program, *rhs)) {
@@ -156,6 +132,32 @@ pub(super) fn compile(program: &Program, id: ExprId) -> Cond {
         }
         _ => interpreted(id),
     }
+}
+
+/// `and` (`AND` true) or `or` of compiled operands: starts from true for `and`, false for `or`,
+/// and stops at the first operand that makes the result the opposite, as the interpreter does.
+fn connective<const AND: bool>(program: &Program, items: &[ExprId]) -> Cond {
+    let items: Box<[Cond]> = items.iter().map(|item| compile(program, *item)).collect();
+    let (identity, decisive) = if AND {
+        (Truth::True, Truth::False)
+    } else {
+        (Truth::False, Truth::True)
+    };
+    Box::new(move |ctx| {
+        let mut result = identity;
+        for item in items.iter() {
+            let truth = item(ctx);
+            result = if AND {
+                result.and(truth)
+            } else {
+                result.or(truth)
+            };
+            if result == decisive {
+                break;
+            }
+        }
+        result
+    })
 }
 
 /// A form left to the interpreter.
