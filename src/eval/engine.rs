@@ -1,11 +1,14 @@
 //! The evaluator: runs one transaction through the checked program.
 //!
 //! Work done once, in [`Engine::new`]: table rows as shared values, a screening index per
-//! screening table and column indexes for quantifiers over tables. The evaluation order comes
-//! from the decision graph (rules before the decisions they set, decisions before the rules that
-//! read them, exceptions before the rules they override), computed once at compile time. Work done per
-//! transaction: one pass over that order with a small frame of quantifier slots; conditions use
-//! three-valued logic, so missing information makes a rule *uncertain*, never silently false.
+//! screening table, column indexes for quantifiers over tables, and each rule's conditions
+//! compiled into closures (`compiled.rs`; the interpreter here is the reference they are tested
+//! against). The evaluation order comes from the decision graph (rules before the decisions they
+//! set, decisions before the rules that read them, exceptions before the rules they override),
+//! computed once at compile time. Work done per transaction: one pass over that order with a
+//! small frame of quantifier slots that refer to rows and list elements rather than copy them;
+//! conditions use three-valued logic, so missing information makes a rule *uncertain*, never
+//! silently false.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -649,7 +652,8 @@ impl<'e> Ctx<'e> {
     }
 
     /// A rule's `when` or `unless`: by its compiled closure, or by the interpreter when
-    /// coverage is recorded (it notes the truth of every condition it visits).
+    /// coverage is recorded (it notes the truth of every condition it visits) or
+    /// [`RunConfig::reference`] asks for it.
     fn rule_condition(&mut self, expr: ExprId, compiled: Option<&Cond>) -> Truth {
         match compiled {
             Some(condition) if !self.config.coverage && !self.config.reference => condition(self),
