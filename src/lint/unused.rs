@@ -68,58 +68,46 @@ pub(crate) fn check(program: &Program, diagnostics: &mut Vec<Diagnostic>) {
         mention(&decision.value_type, &mut enums, &mut records);
     }
     for (index, table) in program.tables.iter().enumerate() {
-        if tables.contains(&TableId::from_index(index)) {
-            continue;
+        if !tables.contains(&TableId::from_index(index)) {
+            diagnostics.push(never_used(
+                program,
+                ("table", &table.name, table.location),
+                "no rule reads this table",
+                "read it in a condition (`destination in TABLE.COLUMN`), or remove it",
+            ));
         }
-        let diagnostic = Diagnostic::warning(
-            Code::W0002,
-            format!("the table `{}` is never used", table.name),
-        );
-        let diagnostic = label(
-            program,
-            diagnostic,
-            table.location,
-            "no rule reads this table",
-        );
-        diagnostics.push(
-            diagnostic
-                .with_help("read it in a condition (`destination in TABLE.COLUMN`), or remove it"),
-        );
     }
     for (index, enumeration) in program.enums.iter().enumerate() {
-        if enumeration.origin != EnumOrigin::Declared || enums.contains(&EnumId::from_index(index))
+        if enumeration.origin == EnumOrigin::Declared && !enums.contains(&EnumId::from_index(index))
         {
-            continue;
+            diagnostics.push(never_used(
+                program,
+                ("enum", &enumeration.name, enumeration.location),
+                "no field, column or decision has this type",
+                "give a field, column or decision this type, or remove it",
+            ));
         }
-        let diagnostic = Diagnostic::warning(
-            Code::W0002,
-            format!("the enum `{}` is never used", enumeration.name),
-        );
-        let diagnostic = label(
-            program,
-            diagnostic,
-            enumeration.location,
-            "no field, column or decision has this type",
-        );
-        diagnostics
-            .push(diagnostic.with_help("give a field, column or decision this type, or remove it"));
     }
     for (index, record) in program.records.iter().enumerate() {
         let id = RecordId::from_index(index);
-        if program.schema == Some(id) || records.contains(&id) {
-            continue;
+        if program.schema != Some(id) && !records.contains(&id) {
+            diagnostics.push(never_used(
+                program,
+                ("record", &record.name, record.location),
+                "no field has this type",
+                "give a field of the schema this type, or remove it",
+            ));
         }
-        let diagnostic = Diagnostic::warning(
-            Code::W0002,
-            format!("the record `{}` is never used", record.name),
-        );
-        let diagnostic = label(
-            program,
-            diagnostic,
-            record.location,
-            "no field has this type",
-        );
-        diagnostics
-            .push(diagnostic.with_help("give a field of the schema this type, or remove it"));
     }
+}
+
+/// The W0002 warning for a declaration: (what kind, its name, where it is declared).
+fn never_used(
+    program: &Program,
+    (kind, name, location): (&str, &str, Location),
+    why: &str,
+    help: &str,
+) -> Diagnostic {
+    let diagnostic = Diagnostic::warning(Code::W0002, format!("the {kind} `{name}` is never used"));
+    label(program, diagnostic, location, why).with_help(help)
 }
