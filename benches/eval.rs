@@ -160,9 +160,9 @@ fn throughput(c: &mut Criterion) {
         |b, lines| {
             b.iter(|| {
                 for line in lines {
-                    let (record, _) =
-                        evaluator.evaluate_text(line.as_bytes(), None, RunConfig::default());
-                    black_box(serde_json::to_string(&record).unwrap());
+                    let evaluation =
+                        evaluator.evaluate_bytes(line.as_bytes(), None, RunConfig::default());
+                    black_box(serde_json::to_string(&evaluator.json(&evaluation)).unwrap());
                 }
             })
         },
@@ -175,9 +175,9 @@ fn throughput(c: &mut Criterion) {
                 let out: Vec<String> = lines
                     .par_iter()
                     .map(|line| {
-                        let (record, _) =
-                            evaluator.evaluate_text(line.as_bytes(), None, RunConfig::default());
-                        serde_json::to_string(&record).unwrap()
+                        let evaluation =
+                            evaluator.evaluate_bytes(line.as_bytes(), None, RunConfig::default());
+                        serde_json::to_string(&evaluator.json(&evaluation)).unwrap()
                     })
                     .collect();
                 black_box(out)

@@ -165,18 +165,12 @@ fn the_scenario_tests_beside_the_policies_pass() {
     );
 }
 
-/// The engine evaluates each rule's `when` and `unless` through closures compiled when it is
-/// built, and the interpreter stays the reference (coverage runs use it). Over a corpus that
-/// fires every rule the library can fire, plus the batch example, both must give the same
-/// outcome: decisions, every rule's result, the expressions noted missing, screening hits, and
-/// with "why not" the first failing condition and its values.
-#[test]
-fn compiled_conditions_give_what_the_interpreter_gives() {
-    use vigil::eval::{Evaluator, RunConfig};
-    let (compiled, _) = vigil::compile(policy_files(), &mut CrateFiles);
-    let evaluator = Evaluator::new(compiled.unwrap(), std::sync::Arc::from("test")).unwrap();
+/// A corpus that fires every rule the library can fire, the batch example, and the same
+/// transactions with every ECCN cut to its head (`5A001.j` to `5A001`): a rule that needs the
+/// paragraph is then uncertain, which exercises the expressions noted missing.
+fn varied_transactions(evaluator: &vigil::eval::Evaluator) -> Vec<serde_json::Value> {
     let corpus = vigil::eval::corpus::generate(
-        &evaluator,
+        evaluator,
         vigil::eval::corpus::CorpusConfig {
             count: 400,
             seed: 11,
@@ -191,8 +185,6 @@ fn compiled_conditions_give_what_the_interpreter_gives() {
             .lines()
             .map(|line| serde_json::from_str(line).unwrap()),
     );
-    // The same transactions with every ECCN cut to its head (`5A001.j` to `5A001`): a rule
-    // that needs the paragraph is then uncertain, which exercises the expressions noted missing.
     let truncated: Vec<serde_json::Value> = transactions
         .iter()
         .filter_map(|transaction| {
@@ -210,6 +202,20 @@ fn compiled_conditions_give_what_the_interpreter_gives() {
         })
         .collect();
     transactions.extend(truncated);
+    transactions
+}
+
+/// The engine evaluates each rule's `when` and `unless` through closures compiled when it is
+/// built, and the interpreter stays the reference (coverage runs use it). Over a corpus that
+/// fires every rule the library can fire, plus the batch example, both must give the same
+/// outcome: decisions, every rule's result, the expressions noted missing, screening hits, and
+/// with "why not" the first failing condition and its values.
+#[test]
+fn compiled_conditions_give_what_the_interpreter_gives() {
+    use vigil::eval::{Evaluator, RunConfig};
+    let (compiled, _) = vigil::compile(policy_files(), &mut CrateFiles);
+    let evaluator = Evaluator::new(compiled.unwrap(), std::sync::Arc::from("test")).unwrap();
+    let transactions = varied_transactions(&evaluator);
     let mut compared = 0;
     for why_not in [false, true] {
         let fast = RunConfig {
@@ -233,6 +239,50 @@ fn compiled_conditions_give_what_the_interpreter_gives() {
     assert!(
         compared > 600,
         "only {compared} transactions were evaluated"
+    );
+}
+
+/// Batch output is serialised straight from the outcome (`Evaluator::json`) rather than from
+/// a built `DecisionRecord`; both must give the same bytes, compact and pretty, for decided
+/// and rejected inputs alike. (A rule that adds to one list twice is in the `combine` fixture
+/// of `tests/eval/`, whose JSON output goes the same way.)
+#[test]
+fn records_serialise_as_their_views() {
+    use vigil::eval::{Evaluation, Evaluator, RunConfig};
+    let (compiled, _) = vigil::compile(policy_files(), &mut CrateFiles);
+    let evaluator = Evaluator::new(compiled.unwrap(), std::sync::Arc::from("test")).unwrap();
+    let mut transactions = varied_transactions(&evaluator);
+    // Rejected inputs: a required field removed, a wrong type.
+    let rejected: Vec<serde_json::Value> = transactions
+        .iter()
+        .take(20)
+        .map(|transaction| {
+            let mut copy = transaction.clone();
+            copy.as_object_mut().unwrap().remove("destination");
+            copy["date"] = serde_json::json!(17);
+            copy
+        })
+        .collect();
+    transactions.extend(rejected);
+    let (mut decided, mut overridden, mut indeterminate, mut matched) = (0, 0, 0, 0);
+    for transaction in &transactions {
+        let evaluation = evaluator.evaluate_value(transaction, None, RunConfig::default());
+        let compact = serde_json::to_string(&evaluator.json(&evaluation)).unwrap();
+        let pretty = serde_json::to_string_pretty(&evaluator.json(&evaluation)).unwrap();
+        decided += usize::from(matches!(evaluation, Evaluation::Decided { .. }));
+        let (record, _) = evaluator.into_record(evaluation);
+        assert_eq!(compact, serde_json::to_string(&record).unwrap());
+        assert_eq!(pretty, serde_json::to_string_pretty(&record).unwrap());
+        overridden += usize::from(!record.overridden.is_empty());
+        indeterminate += usize::from(!record.indeterminate.is_empty());
+        matched += usize::from(!record.matches.is_empty());
+    }
+    assert!(decided > 400, "only {decided} transactions were decided");
+    assert!(decided < transactions.len(), "no transaction was rejected");
+    assert!(
+        overridden > 0 && indeterminate > 0 && matched > 0,
+        "the corpus misses a part of the record: {overridden} overridden, \
+         {indeterminate} indeterminate, {matched} with screening hits"
     );
 }
 

@@ -13,7 +13,7 @@ use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 use vigil::date::Date;
 use vigil::diagnostic::{self, Diagnostic};
-use vigil::eval::{DecisionRecord, Evaluator, InputError, Outcome, RunConfig};
+use vigil::eval::{Evaluation, Evaluator, InputError, RunConfig};
 
 use super::explain::{self, ExplainConfig};
 use super::input::{self, Body, InputItem, InputKind, Shape};
@@ -163,18 +163,15 @@ pub fn run(args: &EvalArgs) -> u8 {
     let mut last_shape = Shape::Sequence;
     for (path, kind) in args.inputs.iter().zip(&kinds) {
         let mut sink = |chunk: Vec<InputItem>| -> io::Result<()> {
-            let rendered: Vec<(String, DecisionRecord)> = chunk
+            let rendered: Vec<(String, Counted)> = chunk
                 .into_par_iter()
                 .map(|item| {
-                    let (record, outcome) = evaluate(&evaluator, item, args.as_of, run_config);
-                    (
-                        render(&evaluator, &record, outcome.as_ref(), format, explain),
-                        record,
-                    )
+                    let evaluation = evaluate(&evaluator, item, args.as_of, run_config);
+                    render(&evaluator, evaluation, format, explain)
                 })
                 .collect();
-            for (text, record) in rendered {
-                tally.add(&record);
+            for (text, counted) in rendered {
+                tally.add(counted);
                 writer.write(&mut out, text)?;
             }
             if let Some(bar) = &progress {
@@ -278,37 +275,63 @@ fn evaluate(
     item: InputItem,
     as_of: Option<Date>,
     config: RunConfig,
-) -> (DecisionRecord, Option<Outcome>) {
-    let (mut record, outcome) = match item.body {
-        Body::Line(bytes) => evaluator.evaluate_text(&bytes, as_of, config),
-        Body::Value(value) => evaluator.evaluate_json(&value, as_of, config),
-        Body::Malformed(message) => (
+) -> Evaluation {
+    let mut evaluation = match item.body {
+        Body::Line(bytes) => evaluator.evaluate_bytes(&bytes, as_of, config),
+        Body::Value(value) => evaluator.evaluate_value(&value, as_of, config),
+        Body::Malformed(message) => Evaluation::Rejected(
             evaluator.rejected(serde_json::Value::Null, vec![InputError::new("", message)]),
-            None,
         ),
     };
-    if let Some(line) = item.line {
+    if let (Some(line), Evaluation::Rejected(record)) = (item.line, &mut evaluation) {
         for error in record.errors.iter_mut().filter(|e| e.pointer.is_empty()) {
             error.message = format!("line {line}: {}", error.message);
         }
     }
-    (record, outcome)
+    evaluation
 }
 
+/// What the tally needs of a record: whether it was rejected, and in human output (whose
+/// summary counts them) its decisions.
+enum Counted {
+    Rejected,
+    Decided(Option<serde_json::Map<String, serde_json::Value>>),
+}
+
+/// The text of a record in the chosen format. JSON is written straight from the outcome; the
+/// record itself is built only for human output, which explains it.
 fn render(
     evaluator: &Evaluator,
-    record: &DecisionRecord,
-    outcome: Option<&Outcome>,
+    evaluation: Evaluation,
     format: EvalFormat,
     explain: ExplainConfig,
-) -> String {
-    match format {
-        EvalFormat::Human => {
-            explain::render(evaluator.engine().program(), record, outcome, explain)
-        }
-        EvalFormat::Json => serde_json::to_string_pretty(record).unwrap_or_default(),
-        EvalFormat::Jsonl => serde_json::to_string(record).unwrap_or_default(),
+) -> (String, Counted) {
+    if format == EvalFormat::Human {
+        let (record, outcome) = evaluator.into_record(evaluation);
+        let text = explain::render(
+            evaluator.engine().program(),
+            &record,
+            outcome.as_ref(),
+            explain,
+        );
+        let counted = if record.errors.is_empty() {
+            Counted::Decided(record.decisions)
+        } else {
+            Counted::Rejected
+        };
+        return (text, counted);
     }
+    let counted = match &evaluation {
+        Evaluation::Rejected(_) => Counted::Rejected,
+        Evaluation::Decided { .. } => Counted::Decided(None),
+    };
+    let json = evaluator.json(&evaluation);
+    let text = if format == EvalFormat::Json {
+        serde_json::to_string_pretty(&json)
+    } else {
+        serde_json::to_string(&json)
+    };
+    (text.unwrap_or_default(), counted)
 }
 
 /// Writes records in the chosen format. For `json`, the first record is held back until it is
@@ -366,28 +389,29 @@ impl RecordWriter {
 }
 
 impl Tally {
-    fn add(&mut self, record: &DecisionRecord) {
+    fn add(&mut self, counted: Counted) {
         self.records += 1;
-        if !record.errors.is_empty() {
-            self.rejected += 1;
-            return;
-        }
-        if let Some(decisions) = &record.decisions {
-            for (name, value) in decisions {
-                let shown = match value {
-                    serde_json::Value::String(s) => s.clone(),
-                    serde_json::Value::Array(items) if items.is_empty() => "none".into(),
-                    serde_json::Value::Null => "—".into(),
-                    other => other.to_string(),
-                };
-                match self
-                    .values
-                    .iter_mut()
-                    .find(|(n, v, _)| n == name && *v == shown)
-                {
-                    Some((_, _, count)) => *count += 1,
-                    None => self.values.push((name.clone(), shown, 1)),
-                }
+        let decisions = match counted {
+            Counted::Rejected => {
+                self.rejected += 1;
+                return;
+            }
+            Counted::Decided(decisions) => decisions.unwrap_or_default(),
+        };
+        for (name, value) in decisions {
+            let shown = match value {
+                serde_json::Value::String(s) => s,
+                serde_json::Value::Array(items) if items.is_empty() => "none".into(),
+                serde_json::Value::Null => "—".into(),
+                other => other.to_string(),
+            };
+            match self
+                .values
+                .iter_mut()
+                .find(|(n, v, _)| *n == name && *v == shown)
+            {
+                Some((_, _, count)) => *count += 1,
+                None => self.values.push((name, shown, 1)),
             }
         }
     }

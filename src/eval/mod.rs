@@ -10,7 +10,9 @@ mod transaction;
 pub use engine::{ConditionTruths, Engine, Outcome, RuleResult, RunConfig, SeenTruths};
 pub use transaction::{validate, InputError};
 mod record;
-pub use record::{location, to_json, DecisionRecord, Evaluator, EvaluatorError};
+pub use record::{
+    location, to_json, DecisionRecord, Evaluation, Evaluator, EvaluatorError, RecordJson,
+};
 pub mod corpus;
 pub mod coverage;
 pub mod diff;

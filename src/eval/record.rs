@@ -12,7 +12,12 @@ use serde_json::{Map, Value as Json};
 use super::engine::{Engine, Outcome, RuleResult, RunConfig};
 use super::transaction::{validate, InputError};
 use crate::date::Date;
-use crate::semantic::ir::{OutcomeOp, Program, RecordId, Type, Value};
+use crate::semantic::ir::{
+    Decision, DecisionId, ExprId, OutcomeOp, Program, RecordId, Rule, RuleId, Type, Value,
+};
+
+mod view;
+pub use view::RecordJson;
 
 /// The decision record for one input.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -91,6 +96,19 @@ pub struct IndeterminateRecord {
 pub struct EngineInfo {
     pub version: &'static str,
     pub library: Arc<str>,
+}
+
+/// What evaluating one input gave: its outcome, or the record that rejects it.
+#[derive(Debug)]
+pub enum Evaluation {
+    /// The input was valid and was evaluated under the law in force on `date`.
+    Decided {
+        id: Json,
+        date: Date,
+        outcome: Outcome,
+    },
+    /// The input was rejected; the record names the problems.
+    Rejected(DecisionRecord),
 }
 
 /// Validates and evaluates inputs, producing records.
@@ -173,16 +191,7 @@ impl Evaluator {
         as_of: Option<Date>,
         config: RunConfig,
     ) -> (DecisionRecord, Option<Outcome>) {
-        match serde_json::from_slice::<Json>(text) {
-            Ok(json) => self.evaluate_json(&json, as_of, config),
-            Err(error) => (
-                self.rejected(
-                    Json::Null,
-                    vec![InputError::new("", format!("not valid JSON: {error}"))],
-                ),
-                None,
-            ),
-        }
+        self.into_record(self.evaluate_bytes(text, as_of, config))
     }
 
     /// Validates a transaction and evaluates it. The outcome is returned too, for explanations.
@@ -192,11 +201,38 @@ impl Evaluator {
         as_of: Option<Date>,
         config: RunConfig,
     ) -> (DecisionRecord, Option<Outcome>) {
+        self.into_record(self.evaluate_value(json, as_of, config))
+    }
+
+    /// Parses one JSON text and evaluates it, without building its record: serialise the
+    /// result with [`Evaluator::json`], or build the record with [`Evaluator::into_record`].
+    pub fn evaluate_bytes(
+        &self,
+        text: &[u8],
+        as_of: Option<Date>,
+        config: RunConfig,
+    ) -> Evaluation {
+        match serde_json::from_slice::<Json>(text) {
+            Ok(json) => self.evaluate_value(&json, as_of, config),
+            Err(error) => Evaluation::Rejected(self.rejected(
+                Json::Null,
+                vec![InputError::new("", format!("not valid JSON: {error}"))],
+            )),
+        }
+    }
+
+    /// Validates a transaction and evaluates it, without building its record.
+    pub fn evaluate_value(
+        &self,
+        json: &Json,
+        as_of: Option<Date>,
+        config: RunConfig,
+    ) -> Evaluation {
         let program = self.engine.program();
         let id = json.get("id").cloned().unwrap_or(Json::Null);
         let transaction = match validate(program, self.schema, json) {
             Ok(value) => value,
-            Err(errors) => return (self.rejected(id, errors), None),
+            Err(errors) => return Evaluation::Rejected(self.rejected(id, errors)),
         };
         let transaction_date = match (&transaction, self.date_field) {
             (Value::List(fields), Some(index)) => match fields.get(index) {
@@ -206,7 +242,7 @@ impl Evaluator {
             _ => None,
         };
         let Some(date) = as_of.or(transaction_date) else {
-            return (self.rejected(id, vec![InputError::new("/date", "the transaction has no `date`, and no `--as-of` date was given: the law in force cannot be chosen")]), None);
+            return Evaluation::Rejected(self.rejected(id, vec![InputError::new("/date", "the transaction has no `date`, and no `--as-of` date was given: the law in force cannot be chosen")]));
         };
         let id = match (&transaction, self.id_field) {
             (Value::List(fields), Some(index)) => match fields.get(index) {
@@ -216,30 +252,38 @@ impl Evaluator {
             _ => id,
         };
         let outcome = self.engine.run(transaction, date, config);
-        (self.record(id, date, &outcome), Some(outcome))
+        Evaluation::Decided { id, date, outcome }
+    }
+
+    /// The record of an evaluation, and its outcome when it was decided (for explanations).
+    pub fn into_record(&self, evaluation: Evaluation) -> (DecisionRecord, Option<Outcome>) {
+        match evaluation {
+            Evaluation::Decided { id, date, outcome } => {
+                (self.record(id, date, &outcome), Some(outcome))
+            }
+            Evaluation::Rejected(record) => (record, None),
+        }
+    }
+
+    /// The record of an evaluation as something to serialise: the same JSON, byte for byte,
+    /// as serialising the [`DecisionRecord`] that [`Evaluator::into_record`] builds, written
+    /// straight from the outcome.
+    pub fn json<'a>(&'a self, evaluation: &'a Evaluation) -> RecordJson<'a> {
+        match evaluation {
+            Evaluation::Decided { id, date, outcome } => RecordJson::Decided {
+                evaluator: self,
+                id,
+                date: *date,
+                outcome,
+            },
+            Evaluation::Rejected(record) => RecordJson::Rejected(record),
+        }
     }
 
     fn record(&self, id: Json, date: Date, outcome: &Outcome) -> DecisionRecord {
         let program = self.engine.program();
         let mut decisions = Map::with_capacity(program.decisions.len());
-        let mut obligations = Vec::new();
-        for (index, decision) in program.decisions.iter().enumerate() {
-            let value = outcome.decisions.get(index).unwrap_or(&Value::Missing);
-            if &*decision.name == "obligations" {
-                if let Value::List(items) = value {
-                    obligations = items
-                        .iter()
-                        .filter_map(|v| {
-                            if let Value::String(s) = v {
-                                Some(s.to_string())
-                            } else {
-                                None
-                            }
-                        })
-                        .collect();
-                }
-                continue;
-            }
+        for (decision, value) in decision_values(program, outcome) {
             decisions.insert(
                 decision.name.to_string(),
                 to_json(program, value, &decision.value_type),
@@ -252,130 +296,190 @@ impl Evaluator {
             let Some(rule) = program.rules.get(index) else {
                 continue;
             };
-            let at = self
-                .rule_at
-                .get(index)
-                .cloned()
-                .unwrap_or_else(|| Arc::from(""));
             match result {
-                RuleResult::Fired(f) => {
-                    let mut sets = Map::with_capacity(f.sets.len());
-                    for (decision, op, value) in &f.sets {
-                        let Some(d) = program.decision(*decision) else {
-                            continue;
-                        };
-                        let json = match op {
-                            OutcomeOp::Set => to_json(program, value, &d.value_type),
-                            OutcomeOp::Include => {
-                                let element =
-                                    d.value_type.element().cloned().unwrap_or(Type::Error);
-                                let item = to_json(program, value, &element);
-                                match sets.get_mut(&*d.name) {
-                                    Some(Json::Array(items)) => {
-                                        items.push(item);
-                                        continue;
-                                    }
-                                    _ => Json::Array(vec![item]),
-                                }
-                            }
-                        };
-                        sets.insert(d.name.to_string(), json);
-                    }
-                    fired.push(FiredRecord {
-                        rule: rule.name.clone(),
-                        cite: rule.cite.clone(),
-                        sets,
-                        because: f.because.clone(),
-                        at,
-                    });
-                }
+                RuleResult::Fired(f) => fired.push(FiredRecord {
+                    rule: rule.name.clone(),
+                    cite: rule.cite.clone(),
+                    sets: fired_sets(program, &f.sets),
+                    because: f.because.clone(),
+                    at: self.rule_at(index),
+                }),
                 RuleResult::Overridden { by } => {
-                    let by = program
-                        .rule(*by)
-                        .map_or_else(|| Arc::from(""), |r| r.name.clone());
-                    overridden.push(OverriddenRecord {
-                        rule: rule.name.clone(),
-                        by,
-                        at,
-                    });
+                    overridden.push(self.overridden(index, rule, *by));
                 }
                 RuleResult::Uncertain { missing } => {
-                    let mut decisions: Vec<Arc<str>> = rule
-                        .outcomes
-                        .iter()
-                        .filter_map(|o| program.decision(o.decision).map(|d| d.name.clone()))
-                        .collect();
-                    decisions.dedup();
-                    let mut missing: Vec<String> = missing
-                        .iter()
-                        .filter_map(|e| program.expr(*e))
-                        .map(|e| describe_missing(program, e))
-                        .collect();
-                    missing.dedup();
-                    indeterminate.push(IndeterminateRecord {
-                        rule: rule.name.clone(),
-                        cite: rule.cite.clone(),
-                        decisions,
-                        missing,
-                        at,
-                    });
+                    indeterminate.push(self.indeterminate(index, rule, missing));
                 }
                 RuleResult::NotInForce | RuleResult::NotFired { .. } => {}
             }
         }
-        let matches = outcome
-            .matches
-            .iter()
-            .filter_map(|m| {
-                let table = program.table(m.table)?;
-                let row = table.rows.get(m.row)?;
-                let column = |name: &str| {
-                    table
-                        .column_index(name)
-                        .and_then(|c| row.cells.get(usize::from(c)))
-                };
-                let listed = match column("name") {
-                    Some(Value::String(s)) => s.to_string(),
-                    _ => String::new(),
-                };
-                let alias_at = |i: usize| match column("aliases") {
-                    Some(Value::List(items)) => match items.get(i.checked_sub(1)?) {
-                        Some(Value::String(s)) => Some(s.to_string()),
-                        _ => None,
-                    },
-                    _ => None,
-                };
-                let list = match column("source") {
-                    Some(Value::String(s)) if !s.is_empty() => s.to_string(),
-                    _ => table
-                        .title
-                        .as_deref()
-                        .unwrap_or(&table.qualified_name)
-                        .to_string(),
-                };
-                Some(MatchRecord {
-                    party: m.party.to_string(),
-                    list,
-                    listed_name: listed,
-                    alias: alias_at(m.listed_name),
-                    party_alias: None,
-                    score: (m.score * 1000.0).round() / 1000.0,
-                })
-            })
-            .collect();
         DecisionRecord {
             id,
             date: Some(date.to_string()),
             decisions: Some(decisions),
-            matches,
+            matches: match_records(program, outcome),
             fired,
-            obligations,
+            obligations: obligations(program, outcome)
+                .map(|s| s.to_string())
+                .collect(),
             overridden,
             indeterminate,
             errors: Vec::new(),
             engine: self.info.clone(),
         }
     }
+
+    /// `file:line` of rule `index`.
+    fn rule_at(&self, index: usize) -> Arc<str> {
+        self.rule_at
+            .get(index)
+            .cloned()
+            .unwrap_or_else(|| Arc::from(""))
+    }
+
+    fn overridden(&self, index: usize, rule: &Rule, by: RuleId) -> OverriddenRecord {
+        let by = self
+            .engine
+            .program()
+            .rule(by)
+            .map_or_else(|| Arc::from(""), |r| r.name.clone());
+        OverriddenRecord {
+            rule: rule.name.clone(),
+            by,
+            at: self.rule_at(index),
+        }
+    }
+
+    fn indeterminate(&self, index: usize, rule: &Rule, missing: &[ExprId]) -> IndeterminateRecord {
+        let program = self.engine.program();
+        let mut decisions: Vec<Arc<str>> = rule
+            .outcomes
+            .iter()
+            .filter_map(|o| program.decision(o.decision).map(|d| d.name.clone()))
+            .collect();
+        decisions.dedup();
+        let mut missing: Vec<String> = missing
+            .iter()
+            .filter_map(|e| program.expr(*e))
+            .map(|e| describe_missing(program, e))
+            .collect();
+        missing.dedup();
+        IndeterminateRecord {
+            rule: rule.name.clone(),
+            cite: rule.cite.clone(),
+            decisions,
+            missing,
+            at: self.rule_at(index),
+        }
+    }
+}
+
+/// The decisions of the record's `decisions` map, in declaration order, with their values:
+/// every decision but `obligations`, which the record lists on its own.
+fn decision_values<'p>(
+    program: &'p Program,
+    outcome: &'p Outcome,
+) -> impl Iterator<Item = (&'p Decision, &'p Value)> {
+    program
+        .decisions
+        .iter()
+        .enumerate()
+        .filter(|(_, decision)| &*decision.name != "obligations")
+        .map(|(index, decision)| {
+            (
+                decision,
+                outcome.decisions.get(index).unwrap_or(&Value::Missing),
+            )
+        })
+}
+
+/// The texts of the `obligations` decision, when the program declares it.
+fn obligations<'p>(program: &'p Program, outcome: &'p Outcome) -> impl Iterator<Item = &'p str> {
+    let items: &[Value] = program
+        .decisions
+        .iter()
+        .position(|d| &*d.name == "obligations")
+        .and_then(|index| outcome.decisions.get(index))
+        .and_then(|value| match value {
+            Value::List(items) => Some(&**items),
+            _ => None,
+        })
+        .unwrap_or(&[]);
+    items.iter().filter_map(|v| match v {
+        Value::String(s) => Some(&**s),
+        _ => None,
+    })
+}
+
+/// The `sets` of a fired rule: each decision it set, and for a decision it added to, the
+/// array of what it added.
+fn fired_sets(program: &Program, fired: &[(DecisionId, OutcomeOp, Value)]) -> Map<String, Json> {
+    let mut sets = Map::with_capacity(fired.len());
+    for (decision, op, value) in fired {
+        let Some(d) = program.decision(*decision) else {
+            continue;
+        };
+        let json = match op {
+            OutcomeOp::Set => to_json(program, value, &d.value_type),
+            OutcomeOp::Include => {
+                let element = d.value_type.element().cloned().unwrap_or(Type::Error);
+                let item = to_json(program, value, &element);
+                match sets.get_mut(&*d.name) {
+                    Some(Json::Array(items)) => {
+                        items.push(item);
+                        continue;
+                    }
+                    _ => Json::Array(vec![item]),
+                }
+            }
+        };
+        sets.insert(d.name.to_string(), json);
+    }
+    sets
+}
+
+/// The restricted-party hits of an outcome, as records.
+fn match_records(program: &Program, outcome: &Outcome) -> Vec<MatchRecord> {
+    outcome
+        .matches
+        .iter()
+        .filter_map(|m| {
+            let table = program.table(m.table)?;
+            let row = table.rows.get(m.row)?;
+            let column = |name: &str| {
+                table
+                    .column_index(name)
+                    .and_then(|c| row.cells.get(usize::from(c)))
+            };
+            let listed = match column("name") {
+                Some(Value::String(s)) => s.to_string(),
+                _ => String::new(),
+            };
+            let alias_at = |i: usize| match column("aliases") {
+                Some(Value::List(items)) => match items.get(i.checked_sub(1)?) {
+                    Some(Value::String(s)) => Some(s.to_string()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let list = match column("source") {
+                Some(Value::String(s)) if !s.is_empty() => s.to_string(),
+                _ => table
+                    .title
+                    .as_deref()
+                    .unwrap_or(&table.qualified_name)
+                    .to_string(),
+            };
+            Some(MatchRecord {
+                party: m.party.to_string(),
+                list,
+                listed_name: listed,
+                alias: alias_at(m.listed_name),
+                party_alias: None,
+                score: (m.score * 1000.0).round() / 1000.0,
+            })
+        })
+        .collect()
 }
 
 /// `file:line` of a location.
