@@ -162,7 +162,9 @@ fn throughput(c: &mut Criterion) {
                 for line in lines {
                     let evaluation =
                         evaluator.evaluate_bytes(line.as_bytes(), None, RunConfig::default());
-                    black_box(serde_json::to_string(&evaluator.json(&evaluation)).unwrap());
+                    let mut line = Vec::with_capacity(4096);
+                    evaluator.write_jsonl(&evaluation, &mut line).unwrap();
+                    black_box(line);
                 }
             })
         },
@@ -172,12 +174,14 @@ fn throughput(c: &mut Criterion) {
         &lines,
         |b, lines| {
             b.iter(|| {
-                let out: Vec<String> = lines
+                let out: Vec<Vec<u8>> = lines
                     .par_iter()
                     .map(|line| {
                         let evaluation =
                             evaluator.evaluate_bytes(line.as_bytes(), None, RunConfig::default());
-                        serde_json::to_string(&evaluator.json(&evaluation)).unwrap()
+                        let mut line = Vec::with_capacity(4096);
+                        evaluator.write_jsonl(&evaluation, &mut line).unwrap();
+                        line
                     })
                     .collect();
                 black_box(out)

@@ -242,9 +242,9 @@ fn compiled_conditions_give_what_the_interpreter_gives() {
     );
 }
 
-/// Batch output is serialised straight from the outcome (`Evaluator::json`) rather than from
-/// a built `DecisionRecord`; both must give the same bytes, compact and pretty, for decided
-/// and rejected inputs alike. (A rule that adds to one list twice is in the `combine` fixture
+/// Batch output is serialised straight from the outcome (`Evaluator::json` through serde,
+/// `Evaluator::write_jsonl` by hand) rather than from a built `DecisionRecord`; all must give
+/// the same bytes, compact and pretty, for decided and rejected inputs alike. (A rule that adds to one list twice is in the `combine` fixture
 /// of `tests/eval/`, whose JSON output goes the same way.)
 #[test]
 fn records_serialise_as_their_views() {
@@ -269,9 +269,12 @@ fn records_serialise_as_their_views() {
         let evaluation = evaluator.evaluate_value(transaction, None, RunConfig::default());
         let compact = serde_json::to_string(&evaluator.json(&evaluation)).unwrap();
         let pretty = serde_json::to_string_pretty(&evaluator.json(&evaluation)).unwrap();
+        let mut line = Vec::new();
+        evaluator.write_jsonl(&evaluation, &mut line).unwrap();
         decided += usize::from(matches!(evaluation, Evaluation::Decided { .. }));
         let (record, _) = evaluator.into_record(evaluation);
         assert_eq!(compact, serde_json::to_string(&record).unwrap());
+        assert_eq!(String::from_utf8(line).unwrap(), compact);
         assert_eq!(pretty, serde_json::to_string_pretty(&record).unwrap());
         overridden += usize::from(!record.overridden.is_empty());
         indeterminate += usize::from(!record.indeterminate.is_empty());

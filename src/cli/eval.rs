@@ -163,7 +163,7 @@ pub fn run(args: &EvalArgs) -> u8 {
     let mut last_shape = Shape::Sequence;
     for (path, kind) in args.inputs.iter().zip(&kinds) {
         let mut sink = |chunk: Vec<InputItem>| -> io::Result<()> {
-            let rendered: Vec<(String, Counted)> = chunk
+            let rendered: Vec<(Vec<u8>, Counted)> = chunk
                 .into_par_iter()
                 .map(|item| {
                     let evaluation = evaluate(&evaluator, item, args.as_of, run_config);
@@ -305,31 +305,31 @@ fn render(
     evaluation: Evaluation,
     format: EvalFormat,
     explain: ExplainConfig,
-) -> (String, Counted) {
-    if format == EvalFormat::Human {
-        let (record, outcome) = evaluator.into_record(evaluation);
-        let text = explain::render(
-            evaluator.engine().program(),
-            &record,
-            outcome.as_ref(),
-            explain,
-        );
-        let counted = if record.errors.is_empty() {
-            Counted::Decided(record.decisions)
-        } else {
-            Counted::Rejected
-        };
-        return (text, counted);
-    }
+) -> (Vec<u8>, Counted) {
     let counted = match &evaluation {
         Evaluation::Rejected(_) => Counted::Rejected,
         Evaluation::Decided { .. } => Counted::Decided(None),
     };
-    let json = evaluator.json(&evaluation);
-    let text = if format == EvalFormat::Json {
-        serde_json::to_string_pretty(&json)
-    } else {
-        serde_json::to_string(&json)
+    let text = match format {
+        EvalFormat::Human => {
+            let (record, outcome) = evaluator.into_record(evaluation);
+            let text = explain::render(
+                evaluator.engine().program(),
+                &record,
+                outcome.as_ref(),
+                explain,
+            );
+            let counted = match counted {
+                Counted::Decided(_) => Counted::Decided(record.decisions),
+                Counted::Rejected => Counted::Rejected,
+            };
+            return (text.into_bytes(), counted);
+        }
+        EvalFormat::Json => serde_json::to_vec_pretty(&evaluator.json(&evaluation)),
+        EvalFormat::Jsonl => {
+            let mut line = Vec::with_capacity(4096);
+            evaluator.write_jsonl(&evaluation, &mut line).map(|()| line)
+        }
     };
     (text.unwrap_or_default(), counted)
 }
@@ -339,28 +339,28 @@ fn render(
 struct RecordWriter {
     format: EvalFormat,
     written: usize,
-    pending: Option<String>,
+    pending: Option<Vec<u8>>,
 }
 
 impl RecordWriter {
-    fn write(&mut self, out: &mut impl Write, text: String) -> io::Result<()> {
+    fn write(&mut self, out: &mut impl Write, text: Vec<u8>) -> io::Result<()> {
         match self.format {
-            EvalFormat::Human => out.write_all(text.as_bytes())?,
+            EvalFormat::Human => out.write_all(&text)?,
             EvalFormat::Jsonl => {
-                out.write_all(text.as_bytes())?;
+                out.write_all(&text)?;
                 out.write_all(b"\n")?;
             }
             EvalFormat::Json => match self.written {
                 0 => self.pending = Some(text),
                 1 => {
                     out.write_all(b"[\n")?;
-                    out.write_all(self.pending.take().unwrap_or_default().as_bytes())?;
+                    out.write_all(&self.pending.take().unwrap_or_default())?;
                     out.write_all(b",\n")?;
-                    out.write_all(text.as_bytes())?;
+                    out.write_all(&text)?;
                 }
                 _ => {
                     out.write_all(b",\n")?;
-                    out.write_all(text.as_bytes())?;
+                    out.write_all(&text)?;
                 }
             },
         }
@@ -375,12 +375,12 @@ impl RecordWriter {
         match (self.written, self.pending.take()) {
             (0, _) => out.write_all(b"[]\n"),
             (1, Some(text)) if single => {
-                out.write_all(text.as_bytes())?;
+                out.write_all(&text)?;
                 out.write_all(b"\n")
             }
             (1, Some(text)) => {
                 out.write_all(b"[\n")?;
-                out.write_all(text.as_bytes())?;
+                out.write_all(&text)?;
                 out.write_all(b"\n]\n")
             }
             _ => out.write_all(b"\n]\n"),

@@ -16,6 +16,7 @@ use crate::semantic::ir::{
     Decision, DecisionId, ExprId, OutcomeOp, Program, RecordId, Rule, RuleId, Type, Value,
 };
 
+mod jsonl;
 mod view;
 pub use view::RecordJson;
 
@@ -120,6 +121,8 @@ pub struct Evaluator {
     info: EngineInfo,
     /// `file:line` of every rule, computed once: finding a line number scans the file.
     rule_at: Vec<Arc<str>>,
+    /// What every JSON line of a record shares, escaped once.
+    json_parts: jsonl::JsonParts,
 }
 
 /// Why an evaluator cannot be built from a program.
@@ -144,22 +147,25 @@ impl Evaluator {
             .field_index("date")
             .map(usize::from)
             .filter(|&i| record.fields.get(i).is_some_and(|f| f.ty == Type::Date));
-        let rule_at = program
+        let rule_at: Vec<Arc<str>> = program
             .rules
             .iter()
             .map(|rule| Arc::from(location(&program, rule.location)))
             .collect();
+        let info = EngineInfo {
+            version: env!("CARGO_PKG_VERSION"),
+            library: library_hash,
+        };
+        let json_parts = jsonl::JsonParts::new(&program, &rule_at, &info);
         let engine = Engine::new(program, order);
         Ok(Evaluator {
             rule_at,
+            json_parts,
             engine,
             schema,
             id_field,
             date_field,
-            info: EngineInfo {
-                version: env!("CARGO_PKG_VERSION"),
-                library: library_hash,
-            },
+            info,
         })
     }
 
@@ -280,10 +286,26 @@ impl Evaluator {
         }
     }
 
+    /// Appends the record of an evaluation to `out` as one line of JSON (without the line
+    /// break): the bytes `serde_json::to_string` gives for the record, written straight from
+    /// the outcome with everything the library fixes escaped in advance. For batches.
+    pub fn write_jsonl(
+        &self,
+        evaluation: &Evaluation,
+        out: &mut Vec<u8>,
+    ) -> serde_json::Result<()> {
+        match evaluation {
+            Evaluation::Decided { id, date, outcome } => {
+                jsonl::write_decided(self, id, *date, outcome, out)
+            }
+            Evaluation::Rejected(record) => serde_json::to_writer(out, record),
+        }
+    }
+
     fn record(&self, id: Json, date: Date, outcome: &Outcome) -> DecisionRecord {
         let program = self.engine.program();
         let mut decisions = Map::with_capacity(program.decisions.len());
-        for (decision, value) in decision_values(program, outcome) {
+        for (_, decision, value) in decision_values(program, outcome) {
             decisions.insert(
                 decision.name.to_string(),
                 to_json(program, value, &decision.value_type),
@@ -379,7 +401,7 @@ impl Evaluator {
 fn decision_values<'p>(
     program: &'p Program,
     outcome: &'p Outcome,
-) -> impl Iterator<Item = (&'p Decision, &'p Value)> {
+) -> impl Iterator<Item = (usize, &'p Decision, &'p Value)> {
     program
         .decisions
         .iter()
@@ -387,6 +409,7 @@ fn decision_values<'p>(
         .filter(|(_, decision)| &*decision.name != "obligations")
         .map(|(index, decision)| {
             (
+                index,
                 decision,
                 outcome.decisions.get(index).unwrap_or(&Value::Missing),
             )

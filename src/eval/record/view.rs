@@ -153,7 +153,7 @@ struct Decisions<'a> {
 impl Serialize for Decisions<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        for (decision, value) in decision_values(self.program, self.outcome) {
+        for (_, decision, value) in decision_values(self.program, self.outcome) {
             map.serialize_entry(
                 &*decision.name,
                 &Typed {

@@ -1,0 +1,347 @@
+//! The decision record written as one line of JSON, straight from the outcome, for batches.
+//!
+//! `vigil eval --format jsonl` writes millions of records; this writer produces exactly the
+//! bytes `serde_json::to_string` gives for the [`DecisionRecord`] built by
+//! [`Evaluator::into_record`], without building it. Everything the library fixes — rule
+//! names, citations, `file:line`, decision names, the engine block — is escaped once, when
+//! the evaluator is built ([`JsonParts`]); only the transaction's values and the `because`
+//! sentences are escaped per record. The rare parts (screening hits, overridden and
+//! indeterminate rules, decimals) go through serde. The test
+//! `tests/library.rs::records_serialise_as_their_views` holds the bytes to serde's.
+
+use std::io::Write;
+
+use serde_json::Value as Json;
+
+use super::{
+    decision_values, fired_sets, match_records, obligations, to_json, EngineInfo, Evaluator,
+};
+use crate::date::Date;
+use crate::eval::engine::{Outcome, RuleResult};
+use crate::semantic::ir::{DecisionId, OutcomeOp, Program, Type, Value};
+
+/// The pieces of every record that the library fixes, escaped once.
+pub(super) struct JsonParts {
+    /// Per rule: `{"rule":"…","cite":"…","sets":`.
+    rule_head: Vec<Box<[u8]>>,
+    /// Per rule: `,"at":"…"}`.
+    rule_tail: Vec<Box<[u8]>>,
+    /// Per decision: `"name":`.
+    decision_key: Vec<Box<[u8]>>,
+    /// `,"errors":[],"engine":{…}}`.
+    record_tail: Box<[u8]>,
+}
+
+impl JsonParts {
+    pub(super) fn new(
+        program: &Program,
+        rule_at: &[std::sync::Arc<str>],
+        info: &EngineInfo,
+    ) -> Self {
+        let rule_head = program
+            .rules
+            .iter()
+            .map(|rule| {
+                let mut head = b"{\"rule\":".to_vec();
+                string(&mut head, &rule.name);
+                head.extend_from_slice(b",\"cite\":");
+                match &rule.cite {
+                    Some(cite) => string(&mut head, cite),
+                    None => head.extend_from_slice(b"null"),
+                }
+                head.extend_from_slice(b",\"sets\":");
+                head.into_boxed_slice()
+            })
+            .collect();
+        let rule_tail = (0..program.rules.len())
+            .map(|index| {
+                let mut tail = b",\"at\":".to_vec();
+                string(&mut tail, rule_at.get(index).map_or("", |at| &**at));
+                tail.push(b'}');
+                tail.into_boxed_slice()
+            })
+            .collect();
+        let decision_key = program
+            .decisions
+            .iter()
+            .map(|decision| {
+                let mut key = Vec::new();
+                string(&mut key, &decision.name);
+                key.push(b':');
+                key.into_boxed_slice()
+            })
+            .collect();
+        let mut record_tail = b",\"errors\":[],\"engine\":{\"version\":".to_vec();
+        string(&mut record_tail, info.version);
+        record_tail.extend_from_slice(b",\"library\":");
+        string(&mut record_tail, &info.library);
+        record_tail.extend_from_slice(b"}}");
+        JsonParts {
+            rule_head,
+            rule_tail,
+            decision_key,
+            record_tail: record_tail.into_boxed_slice(),
+        }
+    }
+}
+
+/// Appends the record of a decided input to `out`, without a line break.
+pub(super) fn write_decided(
+    evaluator: &Evaluator,
+    id: &Json,
+    date: Date,
+    outcome: &Outcome,
+    out: &mut Vec<u8>,
+) -> serde_json::Result<()> {
+    let program = evaluator.engine.program();
+    let parts = &evaluator.json_parts;
+    out.extend_from_slice(b"{\"id\":");
+    match id {
+        Json::String(s) => string(out, s),
+        other => serde_json::to_writer(&mut *out, other)?,
+    }
+    out.extend_from_slice(b",\"date\":");
+    display(out, &date)?;
+    out.extend_from_slice(b",\"decisions\":{");
+    let mut first = true;
+    for (index, decision, value) in decision_values(program, outcome) {
+        separate(out, &mut first);
+        out.extend_from_slice(parts.decision_key.get(index).map_or(&[][..], |k| k));
+        typed(out, program, value, &decision.value_type)?;
+    }
+    out.extend_from_slice(b"},\"matches\":");
+    if outcome.matches.is_empty() {
+        out.extend_from_slice(b"[]");
+    } else {
+        serde_json::to_writer(&mut *out, &match_records(program, outcome))?;
+    }
+    out.extend_from_slice(b",\"fired\":[");
+    let mut first = true;
+    let (mut any_overridden, mut any_uncertain) = (false, false);
+    for (index, result) in outcome.rules.iter().enumerate() {
+        match result {
+            RuleResult::Fired(fired) => {
+                separate(out, &mut first);
+                out.extend_from_slice(parts.rule_head.get(index).map_or(&[][..], |h| h));
+                sets(out, program, &fired.sets)?;
+                out.extend_from_slice(b",\"because\":");
+                match &fired.because {
+                    Some(because) => string(out, because),
+                    None => out.extend_from_slice(b"null"),
+                }
+                out.extend_from_slice(parts.rule_tail.get(index).map_or(&[][..], |t| t));
+            }
+            RuleResult::Overridden { .. } => any_overridden = true,
+            RuleResult::Uncertain { .. } => any_uncertain = true,
+            RuleResult::NotInForce | RuleResult::NotFired { .. } => {}
+        }
+    }
+    out.extend_from_slice(b"],\"obligations\":[");
+    let mut first = true;
+    for obligation in obligations(program, outcome) {
+        separate(out, &mut first);
+        string(out, obligation);
+    }
+    out.push(b']');
+    let rules = || {
+        outcome
+            .rules
+            .iter()
+            .enumerate()
+            .filter_map(|(index, result)| Some((index, program.rules.get(index)?, result)))
+    };
+    if any_overridden {
+        out.extend_from_slice(b",\"overridden\":[");
+        let mut first = true;
+        for (index, rule, result) in rules() {
+            if let RuleResult::Overridden { by } = result {
+                separate(out, &mut first);
+                serde_json::to_writer(&mut *out, &evaluator.overridden(index, rule, *by))?;
+            }
+        }
+        out.push(b']');
+    }
+    if any_uncertain {
+        out.extend_from_slice(b",\"indeterminate\":[");
+        let mut first = true;
+        for (index, rule, result) in rules() {
+            if let RuleResult::Uncertain { missing } = result {
+                separate(out, &mut first);
+                serde_json::to_writer(&mut *out, &evaluator.indeterminate(index, rule, missing))?;
+            }
+        }
+        out.push(b']');
+    }
+    out.extend_from_slice(&parts.record_tail);
+    Ok(())
+}
+
+fn separate(out: &mut Vec<u8>, first: &mut bool) {
+    if !std::mem::take(first) {
+        out.push(b',');
+    }
+}
+
+/// A fired rule's `sets` map, as `fired_sets` builds it.
+fn sets(
+    out: &mut Vec<u8>,
+    program: &Program,
+    sets: &[(DecisionId, OutcomeOp, Value)],
+) -> serde_json::Result<()> {
+    let repeated = sets.iter().enumerate().any(|(i, (decision, _, _))| {
+        sets.iter()
+            .skip(i + 1)
+            .any(|(other, _, _)| other == decision)
+    });
+    if repeated {
+        return serde_json::to_writer(out, &fired_sets(program, sets));
+    }
+    out.push(b'{');
+    let mut first = true;
+    for (decision, op, value) in sets {
+        let Some(d) = program.decision(*decision) else {
+            continue;
+        };
+        separate(out, &mut first);
+        string(out, &d.name);
+        out.push(b':');
+        match op {
+            OutcomeOp::Set => typed(out, program, value, &d.value_type)?,
+            OutcomeOp::Include => {
+                out.push(b'[');
+                typed(
+                    out,
+                    program,
+                    value,
+                    d.value_type.element().unwrap_or(&Type::Error),
+                )?;
+                out.push(b']');
+            }
+        }
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+/// A value as [`to_json`] writes it.
+fn typed(out: &mut Vec<u8>, program: &Program, value: &Value, ty: &Type) -> serde_json::Result<()> {
+    match (value, ty) {
+        (Value::Missing, _) => out.extend_from_slice(b"null"),
+        (Value::Bool(true), _) => out.extend_from_slice(b"true"),
+        (Value::Bool(false), _) => out.extend_from_slice(b"false"),
+        (Value::Integer(n), _) => serde_json::to_writer(&mut *out, n)?,
+        (Value::String(s), _) => string(out, s),
+        (Value::Date(d), _) => display(out, d)?,
+        (Value::Country(c), _) => display(out, c)?,
+        (Value::Eccn(e), _) => display(out, e)?,
+        (Value::Enum(index), Type::Enum(id)) => {
+            match program.enumeration(*id).and_then(|e| e.value_name(*index)) {
+                Some(name) => string(out, name),
+                None => out.extend_from_slice(b"null"),
+            }
+        }
+        (Value::List(items), ty) => {
+            let element = ty.element().unwrap_or(&Type::Error);
+            out.push(b'[');
+            let mut first = true;
+            for item in items.iter() {
+                separate(out, &mut first);
+                typed(out, program, item, element)?;
+            }
+            out.push(b']');
+        }
+        (Value::Decimal(_) | Value::Enum(_), ty) => {
+            serde_json::to_writer(&mut *out, &to_json(program, value, ty))?;
+        }
+    }
+    Ok(())
+}
+
+/// A value's `Display` text as a JSON string.
+fn display(out: &mut Vec<u8>, value: &dyn std::fmt::Display) -> serde_json::Result<()> {
+    out.push(b'"');
+    let start = out.len();
+    write!(out, "{value}").map_err(serde_json::Error::io)?;
+    let written = out.get(start..).unwrap_or_default();
+    if written.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+        let text = out.split_off(start);
+        out.pop();
+        string(out, &String::from_utf8_lossy(&text));
+    } else {
+        out.push(b'"');
+    }
+    Ok(())
+}
+
+/// A string as serde_json writes it: quoted; `"` and `\` escaped, and control characters as
+/// `\b \f \n \r \t` or `\u00XX`; everything else as it is.
+pub(super) fn string(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    // Without short-circuiting, so that the check is vectorised.
+    let plain = bytes.iter().fold(true, |plain, &b| {
+        plain & (b >= 0x20) & (b != b'"') & (b != b'\\')
+    });
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    if plain {
+        out.extend_from_slice(bytes);
+    } else {
+        let mut start = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            let escape: &[u8] = match b {
+                b'"' => b"\\\"",
+                b'\\' => b"\\\\",
+                0x08 => b"\\b",
+                0x0c => b"\\f",
+                b'\n' => b"\\n",
+                b'\r' => b"\\r",
+                b'\t' => b"\\t",
+                0..=0x1f => &[],
+                _ => continue,
+            };
+            out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+            if escape.is_empty() {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0'));
+                out.push(HEX.get(usize::from(b & 0xf)).copied().unwrap_or(b'0'));
+            } else {
+                out.extend_from_slice(escape);
+            }
+            start = i + 1;
+        }
+        out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+    }
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::string;
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut texts: Vec<String> = (0u8..0x80).map(|b| format!("a{}b", b as char)).collect();
+        texts.extend(
+            [
+                "",
+                "plain",
+                "é ✓ 中文",
+                "\u{7f}",
+                "\"quoted\" \\ back",
+                "tab\there\r\n",
+                "\u{1b}[0m",
+            ]
+            .map(String::from),
+        );
+        for text in texts {
+            let mut out = Vec::new();
+            string(&mut out, &text);
+            assert_eq!(
+                String::from_utf8(out).unwrap_or_default(),
+                serde_json::to_string(&text).unwrap_or_default(),
+                "{text:?}"
+            );
+        }
+    }
+}
