@@ -15,6 +15,9 @@ use crate::date::Date;
 use crate::semantic::ir::{Country, Eccn, Program, RecordId, Type, Value};
 use crate::suggest;
 
+mod fast;
+pub use fast::read_valid;
+
 /// A problem with one field of an input.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct InputError {
