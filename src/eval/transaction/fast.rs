@@ -520,7 +520,7 @@ end
             r#""kind": "d""#,
             r#""kind": 0"#,
             r#""flag": "true""#,
-            r#""id": 5"#,
+            r#""label": 5"#,
             r#""label": ["x"]"#,
         ] {
             let text = format!(r#"{{"id": "t", "count": 1, {declined}}}"#);
