@@ -9,11 +9,8 @@
 //! though valid. `vigil::eval::Evaluator::evaluate_text`, which takes the fast path, must give
 //! the records of the JSON tree's path.
 
-#![expect(
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "helpers of a test fail loudly, like the test"
-)]
+// Helpers of a test fail loudly, like the test.
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -335,7 +332,7 @@ fn transactions(evaluator: &Evaluator) -> Vec<(Json, String)> {
     let corpus = vigil::eval::corpus::generate(
         evaluator,
         vigil::eval::corpus::CorpusConfig {
-            count: 150,
+            count: 100,
             seed: 5,
         },
     );

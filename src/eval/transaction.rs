@@ -5,6 +5,9 @@
 //! expected; validation does not stop at the first. A record becomes a [`Value::List`] of its
 //! fields in declared order, with [`Value::Missing`] for an absent optional field, so paths
 //! address fields by position.
+//!
+//! [`read_valid`] is the fast path: valid JSON text read straight into the same value, without
+//! a JSON tree; it declines whatever validation would reject.
 
 use std::sync::Arc;
 
