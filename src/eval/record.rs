@@ -187,10 +187,11 @@ impl Evaluator {
     ) -> (DecisionRecord, Option<Outcome>) {
         if self.fast_read {
             if let Some(transaction) = read_valid(self.engine.program(), self.schema, text) {
-                // The input's `id` is echoed as `null`: the schema's `id` is a string, so the
-                // input's was one (then it is the transaction's) or absent or `null`. Only a
-                // transaction without a date is rejected after validation, echoing the input's
-                // `id` as it was (not its default): it takes the full path.
+                // `null` stands for the input's `id` as given. It is echoed only when the
+                // transaction's `id` is not a string, which (the schema's `id` being a string)
+                // means the input's was absent or `null`. The exception is a transaction
+                // without a date: its rejection echoes the input's `id` even when it is a
+                // string or has a default, so it takes the full path.
                 if as_of.is_some() || self.transaction_date(&transaction).is_some() {
                     return self.evaluate_valid(transaction, Json::Null, as_of, config);
                 }
