@@ -8,7 +8,7 @@ pub mod engine;
 mod transaction;
 
 pub use engine::{ConditionTruths, Engine, Outcome, RuleResult, RunConfig, SeenTruths};
-pub use transaction::{validate, InputError};
+pub use transaction::{read_valid, validate, InputError};
 mod record;
 pub use record::{
     location, to_json, DecisionRecord, Evaluation, Evaluator, EvaluatorError, RecordJson,

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
 use super::engine::{Engine, Outcome, RuleResult, RunConfig};
-use super::transaction::{validate, InputError};
+use super::transaction::{read_valid, validate, InputError};
 use crate::date::Date;
 use crate::semantic::ir::{
     Decision, DecisionId, ExprId, OutcomeOp, Program, RecordId, Rule, RuleId, Type, Value,
@@ -118,6 +118,10 @@ pub struct Evaluator {
     schema: RecordId,
     id_field: Option<usize>,
     date_field: Option<usize>,
+    /// Whether valid JSON texts may be read straight into transactions ([`read_valid`]): the
+    /// schema's `id`, if any, is a string, so the `id` echoed back can be read from the
+    /// transaction rather than from the JSON tree.
+    fast_read: bool,
     info: EngineInfo,
     /// `file:line` of every rule, computed once: finding a line number scans the file.
     rule_at: Vec<Arc<str>>,
@@ -143,6 +147,10 @@ impl Evaluator {
         let schema = program.schema.ok_or(EvaluatorError::NoSchema)?;
         let record = program.record(schema).ok_or(EvaluatorError::NoSchema)?;
         let id_field = record.field_index("id").map(usize::from);
+        let fast_read = match id_field {
+            None => true,
+            Some(i) => record.fields.get(i).is_some_and(|f| f.ty == Type::String),
+        };
         let date_field = record
             .field_index("date")
             .map(usize::from)
@@ -165,6 +173,7 @@ impl Evaluator {
             schema,
             id_field,
             date_field,
+            fast_read,
             info,
         })
     }
@@ -211,13 +220,29 @@ impl Evaluator {
     }
 
     /// Parses one JSON text and evaluates it, without building its record: serialise the
-    /// result with [`Evaluator::json`], or build the record with [`Evaluator::into_record`].
+    /// result with [`Evaluator::json`] or [`Evaluator::write_jsonl`], or build the record with
+    /// [`Evaluator::into_record`].
+    ///
+    /// A valid transaction is read straight into its value ([`read_valid`]); anything else
+    /// goes through the JSON tree and [`Evaluator::evaluate_value`], which explains the problem.
     pub fn evaluate_bytes(
         &self,
         text: &[u8],
         as_of: Option<Date>,
         config: RunConfig,
     ) -> Evaluation {
+        if self.fast_read {
+            if let Some(transaction) = read_valid(self.engine.program(), self.schema, text) {
+                // `null` stands for the input's `id` as given. It is echoed only when the
+                // transaction's `id` is not a string, which (the schema's `id` being a string)
+                // means the input's was absent or `null`. The exception is a transaction
+                // without a date: its rejection echoes the input's `id` even when it is a
+                // string or has a default, so it takes the full path.
+                if as_of.is_some() || self.transaction_date(&transaction).is_some() {
+                    return self.evaluate_valid(transaction, Json::Null, as_of, config);
+                }
+            }
+        }
         match serde_json::from_slice::<Json>(text) {
             Ok(json) => self.evaluate_value(&json, as_of, config),
             Err(error) => Evaluation::Rejected(self.rejected(
@@ -236,29 +261,44 @@ impl Evaluator {
     ) -> Evaluation {
         let program = self.engine.program();
         let id = json.get("id").cloned().unwrap_or(Json::Null);
-        let transaction = match validate(program, self.schema, json) {
-            Ok(value) => value,
-            Err(errors) => return Evaluation::Rejected(self.rejected(id, errors)),
+        match validate(program, self.schema, json) {
+            Ok(transaction) => self.evaluate_valid(transaction, id, as_of, config),
+            Err(errors) => Evaluation::Rejected(self.rejected(id, errors)),
+        }
+    }
+
+    /// Evaluates a validated transaction. `echoed` is the input's `id` as it was, echoed when
+    /// the transaction's `id` is not a string.
+    fn evaluate_valid(
+        &self,
+        transaction: Value,
+        echoed: Json,
+        as_of: Option<Date>,
+        config: RunConfig,
+    ) -> Evaluation {
+        let Some(date) = as_of.or(self.transaction_date(&transaction)) else {
+            return Evaluation::Rejected(self.rejected(echoed, vec![InputError::new("/date", "the transaction has no `date`, and no `--as-of` date was given: the law in force cannot be chosen")]));
         };
-        let transaction_date = match (&transaction, self.date_field) {
+        let id = match (&transaction, self.id_field) {
+            (Value::List(fields), Some(index)) => match fields.get(index) {
+                Some(Value::String(s)) => Json::String(s.to_string()),
+                _ => echoed,
+            },
+            _ => echoed,
+        };
+        let outcome = self.engine.run(transaction, date, config);
+        Evaluation::Decided { id, date, outcome }
+    }
+
+    /// The transaction's own `date`, when the schema has one and the transaction gives it.
+    fn transaction_date(&self, transaction: &Value) -> Option<Date> {
+        match (transaction, self.date_field) {
             (Value::List(fields), Some(index)) => match fields.get(index) {
                 Some(Value::Date(date)) => Some(*date),
                 _ => None,
             },
             _ => None,
-        };
-        let Some(date) = as_of.or(transaction_date) else {
-            return Evaluation::Rejected(self.rejected(id, vec![InputError::new("/date", "the transaction has no `date`, and no `--as-of` date was given: the law in force cannot be chosen")]));
-        };
-        let id = match (&transaction, self.id_field) {
-            (Value::List(fields), Some(index)) => match fields.get(index) {
-                Some(Value::String(s)) => Json::String(s.to_string()),
-                _ => id,
-            },
-            _ => id,
-        };
-        let outcome = self.engine.run(transaction, date, config);
-        Evaluation::Decided { id, date, outcome }
+        }
     }
 
     /// The record of an evaluation, and its outcome when it was decided (for explanations).

@@ -5,6 +5,9 @@
 //! expected; validation does not stop at the first. A record becomes a [`Value::List`] of its
 //! fields in declared order, with [`Value::Missing`] for an absent optional field, so paths
 //! address fields by position.
+//!
+//! [`read_valid`] is the fast path: valid JSON text read straight into the same value, without
+//! a JSON tree; it declines whatever validation would reject.
 
 use std::sync::Arc;
 
@@ -14,6 +17,9 @@ use serde_json::Value as Json;
 use crate::date::Date;
 use crate::semantic::ir::{Country, Eccn, Program, RecordId, Type, Value};
 use crate::suggest;
+
+mod fast;
+pub use fast::read_valid;
 
 /// A problem with one field of an input.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
