@@ -174,14 +174,22 @@ fn throughput(c: &mut Criterion) {
         &lines,
         |b, lines| {
             b.iter(|| {
+                // As `vigil eval` does: lines in chunks across the cores, each chunk's records
+                // written one after the other into one buffer.
                 let out: Vec<Vec<u8>> = lines
-                    .par_iter()
-                    .map(|line| {
-                        let evaluation =
-                            evaluator.evaluate_bytes(line.as_bytes(), None, RunConfig::default());
-                        let mut line = Vec::with_capacity(4096);
-                        evaluator.write_jsonl(&evaluation, &mut line).unwrap();
-                        line
+                    .par_chunks(64)
+                    .map(|chunk| {
+                        let mut text = Vec::with_capacity(chunk.len() * 4096);
+                        for line in chunk {
+                            let evaluation = evaluator.evaluate_bytes(
+                                line.as_bytes(),
+                                None,
+                                RunConfig::default(),
+                            );
+                            evaluator.write_jsonl(&evaluation, &mut text).unwrap();
+                            text.push(b'\n');
+                        }
+                        text
                     })
                     .collect();
                 black_box(out)

@@ -163,16 +163,42 @@ pub fn run(args: &EvalArgs) -> u8 {
     let mut last_shape = Shape::Sequence;
     for (path, kind) in args.inputs.iter().zip(&kinds) {
         let mut sink = |chunk: Vec<InputItem>| -> io::Result<()> {
-            let rendered: Vec<(Vec<u8>, Counted)> = chunk
-                .into_par_iter()
-                .map(|item| {
-                    let evaluation = evaluate(&evaluator, item, args.as_of, run_config);
-                    render(&evaluator, evaluation, format, explain)
-                })
-                .collect();
-            for (text, counted) in rendered {
-                tally.add(counted);
-                writer.write(&mut out, text)?;
+            if format == EvalFormat::Jsonl {
+                // Lines in groups across the cores, each group's records written one after
+                // the other into one buffer: fewer, larger allocations than a buffer a record.
+                let groups: Vec<(Vec<u8>, Vec<Counted>)> = chunk
+                    .into_par_iter()
+                    .chunks(JSONL_GROUP)
+                    .map(|items| {
+                        let mut text = Vec::with_capacity(items.len() * 4096);
+                        let counted = items
+                            .into_iter()
+                            .map(|item| {
+                                let evaluation = evaluate(&evaluator, item, args.as_of, run_config);
+                                write_line(&evaluator, &evaluation, &mut text)
+                            })
+                            .collect();
+                        (text, counted)
+                    })
+                    .collect();
+                for (text, counted) in groups {
+                    out.write_all(&text)?;
+                    for counted in counted {
+                        tally.add(counted);
+                    }
+                }
+            } else {
+                let rendered: Vec<(Vec<u8>, Counted)> = chunk
+                    .into_par_iter()
+                    .map(|item| {
+                        let evaluation = evaluate(&evaluator, item, args.as_of, run_config);
+                        render(&evaluator, evaluation, format, explain)
+                    })
+                    .collect();
+                for (text, counted) in rendered {
+                    tally.add(counted);
+                    writer.write(&mut out, text)?;
+                }
             }
             if let Some(bar) = &progress {
                 bar.set_position(tally.records as u64);
@@ -298,39 +324,66 @@ enum Counted {
     Decided(Option<serde_json::Map<String, serde_json::Value>>),
 }
 
-/// The text of a record in the chosen format. JSON is written straight from the outcome; the
-/// record itself is built only for human output, which explains it.
+/// How many JSONL records one task evaluates and writes into one buffer.
+const JSONL_GROUP: usize = 64;
+
+/// What the tally counts of an evaluation (human output counts decisions from the record).
+fn counted(evaluation: &Evaluation) -> Counted {
+    match evaluation {
+        Evaluation::Rejected(_) => Counted::Rejected,
+        Evaluation::Decided { .. } => Counted::Decided(None),
+    }
+}
+
+/// Appends the JSONL line of a record to `text`. Should the record fail to serialise (it
+/// cannot, short of a bug), a record that says so takes its place: a line is never lost.
+fn write_line(evaluator: &Evaluator, evaluation: &Evaluation, text: &mut Vec<u8>) -> Counted {
+    let start = text.len();
+    let mut counted = counted(evaluation);
+    if let Err(error) = evaluator.write_jsonl(evaluation, text) {
+        text.truncate(start);
+        let id = match evaluation {
+            Evaluation::Decided { id, .. } => id.clone(),
+            Evaluation::Rejected(record) => record.id.clone(),
+        };
+        let message = format!("internal error: the decision record could not be written: {error}");
+        let record = evaluator.rejected(id, vec![InputError::new("", message)]);
+        text.extend_from_slice(
+            serde_json::to_string(&record)
+                .unwrap_or_default()
+                .as_bytes(),
+        );
+        counted = Counted::Rejected;
+    }
+    text.push(b'\n');
+    counted
+}
+
+/// The text of a record as human output or pretty JSON. JSON is written straight from the
+/// outcome; the record itself is built only for human output, which explains it.
 fn render(
     evaluator: &Evaluator,
     evaluation: Evaluation,
     format: EvalFormat,
     explain: ExplainConfig,
 ) -> (Vec<u8>, Counted) {
-    let counted = match &evaluation {
-        Evaluation::Rejected(_) => Counted::Rejected,
-        Evaluation::Decided { .. } => Counted::Decided(None),
-    };
-    let text = match format {
-        EvalFormat::Human => {
-            let (record, outcome) = evaluator.into_record(evaluation);
-            let text = explain::render(
-                evaluator.engine().program(),
-                &record,
-                outcome.as_ref(),
-                explain,
-            );
-            let counted = match counted {
-                Counted::Decided(_) => Counted::Decided(record.decisions),
-                Counted::Rejected => Counted::Rejected,
-            };
-            return (text.into_bytes(), counted);
-        }
-        EvalFormat::Json => serde_json::to_vec_pretty(&evaluator.json(&evaluation)),
-        EvalFormat::Jsonl => {
-            let mut line = Vec::with_capacity(4096);
-            evaluator.write_jsonl(&evaluation, &mut line).map(|()| line)
-        }
-    };
+    if format == EvalFormat::Human {
+        let (record, outcome) = evaluator.into_record(evaluation);
+        let text = explain::render(
+            evaluator.engine().program(),
+            &record,
+            outcome.as_ref(),
+            explain,
+        );
+        let counted = if record.errors.is_empty() {
+            Counted::Decided(record.decisions)
+        } else {
+            Counted::Rejected
+        };
+        return (text.into_bytes(), counted);
+    }
+    let counted = counted(&evaluation);
+    let text = serde_json::to_vec_pretty(&evaluator.json(&evaluation));
     (text.unwrap_or_default(), counted)
 }
 
