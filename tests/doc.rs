@@ -24,8 +24,10 @@ use std::process::Command;
 use vigil::doc::cite::{urls, CiteMode};
 use vigil::doc::{generate, DocConfig, Format, OutputFile};
 use vigil::semantic::ir::Program;
-use vigil::semantic::Loader;
 use vigil::source::SourceFile;
+
+mod support;
+use support::CrateFiles;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -346,33 +348,6 @@ fn compile(files: Vec<SourceFile>) -> Program {
         .collect();
     assert!(errors.is_empty(), "{errors:?}");
     compiled.unwrap().program
-}
-
-/// Reads imported and data files relative to the crate root, where the files' names start.
-struct CrateFiles;
-
-impl CrateFiles {
-    fn read(path: &str) -> Option<Result<SourceFile, String>> {
-        Some(
-            std::fs::read_to_string(Path::new(ROOT).join(path))
-                .map(|text| SourceFile::new(path, text))
-                .map_err(|error| error.kind().to_string()),
-        )
-    }
-}
-
-impl Loader for CrateFiles {
-    fn policy_file(&mut self, path: &str) -> Option<Result<SourceFile, String>> {
-        Self::read(path)
-    }
-
-    fn data_file(&mut self, path: &str) -> Option<Result<SourceFile, String>> {
-        Self::read(path)
-    }
-
-    fn input(&mut self, _name: &str) -> Option<Result<SourceFile, String>> {
-        None
-    }
 }
 
 /// The path relative to the crate root, with forward slashes whatever the platform.

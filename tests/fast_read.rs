@@ -19,8 +19,10 @@ use serde_json::Value as Json;
 use vigil::date::Date;
 use vigil::eval::{read_valid, validate, Evaluator, InputError, RunConfig};
 use vigil::semantic::ir::{Program, RecordId};
-use vigil::semantic::Loader;
 use vigil::source::SourceFile;
+
+mod support;
+use support::{policy_files, CrateFiles};
 
 // ---------------------------------------------------------------------------------------------
 // The inputs
@@ -491,61 +493,4 @@ fn shipped_evaluator() -> Evaluator {
     let (compiled, diagnostics) = vigil::compile(policy_files(), &mut CrateFiles);
     let compiled = compiled.unwrap_or_else(|| panic!("{diagnostics:?}"));
     Evaluator::new(compiled, Arc::from("test")).unwrap()
-}
-
-struct CrateFiles;
-
-impl CrateFiles {
-    fn read(path: &str) -> Option<Result<SourceFile, String>> {
-        let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
-        Some(
-            std::fs::read_to_string(full)
-                .map(|text| SourceFile::new(path, text))
-                .map_err(|error| error.kind().to_string()),
-        )
-    }
-}
-
-impl Loader for CrateFiles {
-    fn policy_file(&mut self, path: &str) -> Option<Result<SourceFile, String>> {
-        Self::read(path)
-    }
-
-    fn data_file(&mut self, path: &str) -> Option<Result<SourceFile, String>> {
-        Self::read(path)
-    }
-
-    fn input(&mut self, _name: &str) -> Option<Result<SourceFile, String>> {
-        // The library's run-time tables (the Consolidated Screening List) stay empty here.
-        None
-    }
-}
-
-/// Every `.vigil` file under `policies/`, named relative to the crate root.
-fn policy_files() -> Vec<SourceFile> {
-    fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path, found);
-            } else if path.extension().is_some_and(|e| e == "vigil") {
-                found.push(path);
-            }
-        }
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut found = Vec::new();
-    walk(&root.join("policies"), &mut found);
-    found.sort();
-    found
-        .iter()
-        .map(|path| {
-            let relative = path.strip_prefix(root).unwrap();
-            let name: Vec<String> = relative
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            SourceFile::new(name.join("/"), std::fs::read_to_string(path).unwrap())
-        })
-        .collect()
 }

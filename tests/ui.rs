@@ -15,6 +15,9 @@ use vigil::diagnostic::{render_human, Diagnostic, RenderConfig};
 use vigil::semantic::Loader;
 use vigil::source::SourceFile;
 
+mod support;
+use support::CrateFiles;
+
 #[test]
 fn ui() {
     insta::glob!("ui/**/*.vigil", |path| {
@@ -22,7 +25,7 @@ fn ui() {
         let name = name_relative_to_crate(path);
         let mut checked = vigil::check_with(
             vec![SourceFile::new(name.as_str(), text.as_str())],
-            &mut CrateFiles,
+            &mut Fixtures,
         );
         if name.starts_with("tests/ui/syntax/") {
             checked
@@ -39,32 +42,21 @@ fn ui() {
     });
 }
 
-/// Reads imported and data files relative to the crate root, where the fixtures' names start.
-struct CrateFiles;
+/// The crate's files, and run-time inputs (`--data NAME=…`) named after a file in
+/// `tests/ui/semantic/data/`.
+struct Fixtures;
 
-impl CrateFiles {
-    fn read(path: &str) -> Option<Result<SourceFile, String>> {
-        let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
-        Some(
-            std::fs::read_to_string(full)
-                .map(|text| SourceFile::new(path, text))
-                .map_err(|error| error.kind().to_string()),
-        )
-    }
-}
-
-impl Loader for CrateFiles {
+impl Loader for Fixtures {
     fn policy_file(&mut self, path: &str) -> Option<Result<SourceFile, String>> {
-        Self::read(path)
+        CrateFiles::read(path)
     }
 
     fn data_file(&mut self, path: &str) -> Option<Result<SourceFile, String>> {
-        Self::read(path)
+        CrateFiles::read(path)
     }
 
     fn input(&mut self, name: &str) -> Option<Result<SourceFile, String>> {
-        // Fixtures name their run-time data after a file in `tests/ui/semantic/data/`.
-        Self::read(&format!("tests/ui/semantic/data/{name}"))
+        CrateFiles::read(&format!("tests/ui/semantic/data/{name}"))
     }
 }
 

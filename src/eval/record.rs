@@ -354,10 +354,7 @@ impl Evaluator {
         let mut fired = Vec::new();
         let mut overridden = Vec::new();
         let mut indeterminate = Vec::new();
-        for (index, result) in outcome.rules.iter().enumerate() {
-            let Some(rule) = program.rules.get(index) else {
-                continue;
-            };
+        for (index, rule, result) in rule_results(program, outcome) {
             match result {
                 RuleResult::Fired(f) => fired.push(FiredRecord {
                     rule: rule.name.clone(),
@@ -454,6 +451,18 @@ fn decision_values<'p>(
                 outcome.decisions.get(index).unwrap_or(&Value::Missing),
             )
         })
+}
+
+/// Every rule with its position and its result.
+fn rule_results<'p>(
+    program: &'p Program,
+    outcome: &'p Outcome,
+) -> impl Iterator<Item = (usize, &'p Rule, &'p RuleResult)> {
+    outcome
+        .rules
+        .iter()
+        .enumerate()
+        .filter_map(|(index, result)| Some((index, program.rules.get(index)?, result)))
 }
 
 /// The texts of the `obligations` decision, when the program declares it.

@@ -14,7 +14,8 @@ use std::io::Write;
 use serde_json::Value as Json;
 
 use super::{
-    decision_values, fired_sets, match_records, obligations, to_json, EngineInfo, Evaluator,
+    decision_values, fired_sets, match_records, obligations, rule_results, to_json, EngineInfo,
+    Evaluator,
 };
 use crate::date::Date;
 use crate::eval::engine::{Outcome, RuleResult};
@@ -143,13 +144,7 @@ pub(super) fn write_decided(
         string(out, obligation);
     }
     out.push(b']');
-    let rules = || {
-        outcome
-            .rules
-            .iter()
-            .enumerate()
-            .filter_map(|(index, result)| Some((index, program.rules.get(index)?, result)))
-    };
+    let rules = || rule_results(program, outcome);
     if any_overridden {
         out.extend_from_slice(b",\"overridden\":[");
         let mut first = true;

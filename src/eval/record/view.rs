@@ -11,7 +11,8 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 use super::{
-    decision_values, fired_sets, match_records, obligations, to_json, DecisionRecord, Evaluator,
+    decision_values, fired_sets, match_records, obligations, rule_results, to_json, DecisionRecord,
+    Evaluator,
 };
 use crate::date::Date;
 use crate::eval::engine::{Outcome, RuleResult};
@@ -40,13 +41,7 @@ impl Serialize for RecordJson<'_> {
             } => (*evaluator, *id, *date, *outcome),
         };
         let program = evaluator.engine.program();
-        let rules = || {
-            outcome
-                .rules
-                .iter()
-                .enumerate()
-                .filter_map(|(index, result)| Some((index, program.rules.get(index)?, result)))
-        };
+        let rules = || rule_results(program, outcome);
         let any_overridden = outcome
             .rules
             .iter()
