@@ -4,6 +4,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use super::fuzzy::{
     char_ranges, equals_without, fuzzy_eligible, hash_str, hash_without, one_edit_apart,
@@ -66,7 +67,16 @@ pub struct ScreeningIndex {
     bucket_ids: Vec<u32>,
     /// Weight of a query token that no listed name uses: rarer than any listed token.
     unknown_weight: f32,
+    /// Per token, the other tokens within one edit of it and their similarity, in the order
+    /// the typo search finds them: a query word that is itself a listed token (the common case)
+    /// takes them from here instead of probing the maps with each of its one-letter variants.
+    /// Filled on first use, so a list of a million tokens costs nothing for the ones never
+    /// asked about.
+    neighbours: Vec<OnceLock<Neighbours>>,
 }
+
+/// The tokens within one edit of a token, with their similarity to it.
+type Neighbours = Box<[(u32, f32)]>;
 
 /// A distinct token of the query name being screened.
 #[derive(Debug, Clone, Copy)]
@@ -296,11 +306,11 @@ impl ScreeningIndex {
             }
             let query_token = query_tokens.len();
             let first_match = matches.len();
-            let mut exact_weight = None;
+            let mut exact = None;
             for id in self.bucket(&self.vocab, hash_str(text)) {
                 if let Some(token) = self.tokens.get(id as usize) {
                     if &*token.text == text {
-                        exact_weight = Some(token.weight);
+                        exact = Some((id, token.weight));
                         matches.push(TokenMatch {
                             query_token,
                             token: id,
@@ -309,8 +319,20 @@ impl ScreeningIndex {
                     }
                 }
             }
+            let exact_weight = exact.map(|(_, weight)| weight);
             if fuzzy_eligible(text) {
-                self.fuzzy_matches(text, query_token, first_match, matches);
+                match exact {
+                    Some((id, _)) => {
+                        matches.extend(self.neighbours(id, text).iter().map(
+                            |&(token, similarity)| TokenMatch {
+                                query_token,
+                                token,
+                                similarity,
+                            },
+                        ));
+                    }
+                    None => self.fuzzy_matches(text, query_token, first_match, matches),
+                }
             }
             // A token the list does not know is the rarest there is. A misspelled token takes
             // the weight of the most common token it may stand for, so that a typo makes the
@@ -331,6 +353,27 @@ impl ScreeningIndex {
                 light: false,
             });
         }
+    }
+
+    /// The tokens within one edit of token `id`, whose text is `text`: what
+    /// [`ScreeningIndex::fuzzy_matches`] finds for it after its exact match, computed once.
+    fn neighbours(&self, id: u32, text: &str) -> &[(u32, f32)] {
+        let Some(cell) = self.neighbours.get(id as usize) else {
+            return &[];
+        };
+        cell.get_or_init(|| {
+            let mut found = vec![TokenMatch {
+                query_token: 0,
+                token: id,
+                similarity: 1.0,
+            }];
+            self.fuzzy_matches(text, 0, 0, &mut found);
+            found
+                .iter()
+                .skip(1)
+                .map(|m| (m.token, m.similarity))
+                .collect()
+        })
     }
 
     /// Pushes the vocabulary tokens one edit away from `text`. Both sides' single-deletion
@@ -639,6 +682,7 @@ impl Builder {
         let deletes = buckets(delete_keys, &mut bucket_ids);
 
         let form_weights = self.forms.iter().map(|f| f.weight).collect();
+        let tokens_len = tokens.len();
         ScreeningIndex {
             entries,
             form_weights,
@@ -650,6 +694,7 @@ impl Builder {
             postings,
             vocab,
             deletes,
+            neighbours: (0..tokens_len).map(|_| OnceLock::new()).collect(),
             bucket_ids,
             unknown_weight,
         }
@@ -737,4 +782,62 @@ fn buckets(mut keys: Vec<(u64, u32)>, bucket_ids: &mut Vec<u32>) -> Buckets {
         }
     }
     buckets
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ScreeningIndex, TokenMatch};
+    use crate::screen::ListEntry;
+
+    /// The typo search of a listed token, taken from `neighbours`, must find what probing the
+    /// maps finds, in the same order and with the same similarities.
+    #[test]
+    fn a_listed_tokens_neighbours_are_what_the_typo_search_finds() {
+        let names = [
+            "Hangzhou Hikvision Digital Technology",
+            "Hikvisoin Tecnology Trading",
+            "Zhejiang Dahua Technology",
+            "Dahau Technologies Group",
+            "Technology Group",
+            "Urumqi Public Security Bureau",
+            "Urumchi Pubilc Security Bureau",
+        ];
+        let index = ScreeningIndex::new(
+            names
+                .iter()
+                .map(|name| ListEntry {
+                    name: (*name).to_owned(),
+                    ..ListEntry::default()
+                })
+                .collect(),
+        );
+        let mut with_neighbours = 0;
+        for (id, token) in index.tokens.iter().enumerate() {
+            let id = u32::try_from(id).unwrap_or(u32::MAX);
+            let mut probed = vec![TokenMatch {
+                query_token: 0,
+                token: id,
+                similarity: 1.0,
+            }];
+            index.fuzzy_matches(&token.text, 0, 0, &mut probed);
+            let probed: Vec<(u32, f32)> = probed
+                .iter()
+                .skip(1)
+                .map(|m| (m.token, m.similarity))
+                .collect();
+            assert_eq!(
+                index.neighbours(id, &token.text),
+                probed.as_slice(),
+                "{}",
+                token.text
+            );
+            // Asked again, the same.
+            assert_eq!(index.neighbours(id, &token.text), probed.as_slice());
+            with_neighbours += usize::from(!probed.is_empty());
+        }
+        assert!(
+            with_neighbours >= 6,
+            "only {with_neighbours} tokens have typo neighbours"
+        );
+    }
 }
