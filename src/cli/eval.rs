@@ -359,8 +359,9 @@ fn write_line(evaluator: &Evaluator, evaluation: &Evaluation, text: &mut Vec<u8>
     counted
 }
 
-/// The text of a record as human output or pretty JSON. JSON is written straight from the
-/// outcome; the record itself is built only for human output, which explains it.
+/// The text of a record in the chosen format (a JSONL line with its line break). JSON is written
+/// straight from the outcome; the record itself is built only for human output, which explains
+/// it. (`run` writes JSONL in groups with [`write_line`] instead.)
 fn render(
     evaluator: &Evaluator,
     evaluation: Evaluation,
@@ -382,6 +383,11 @@ fn render(
         };
         return (text.into_bytes(), counted);
     }
+    if format == EvalFormat::Jsonl {
+        let mut text = Vec::with_capacity(4096);
+        let counted = write_line(evaluator, &evaluation, &mut text);
+        return (text, counted);
+    }
     let counted = counted(&evaluation);
     let text = serde_json::to_vec_pretty(&evaluator.json(&evaluation));
     (text.unwrap_or_default(), counted)
@@ -398,11 +404,8 @@ struct RecordWriter {
 impl RecordWriter {
     fn write(&mut self, out: &mut impl Write, text: Vec<u8>) -> io::Result<()> {
         match self.format {
-            EvalFormat::Human => out.write_all(&text)?,
-            EvalFormat::Jsonl => {
-                out.write_all(&text)?;
-                out.write_all(b"\n")?;
-            }
+            // A JSONL line comes with its line break (`write_line`).
+            EvalFormat::Human | EvalFormat::Jsonl => out.write_all(&text)?,
             EvalFormat::Json => match self.written {
                 0 => self.pending = Some(text),
                 1 => {
