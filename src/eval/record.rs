@@ -2,7 +2,9 @@
 //!
 //! Field order and content are fixed by `contract.md`; extensions (`date`, `overridden`,
 //! `indeterminate`, `engine`) are additions only. Records are deterministic: the same input,
-//! date and library always give the same bytes.
+//! date and library always give the same bytes. Batches do not build the record: [`view`]
+//! serialises it through serde straight from the outcome and [`jsonl`] writes its JSON line by
+//! hand, both byte for byte as the record's derived serialisation.
 
 use std::sync::Arc;
 
