@@ -342,12 +342,7 @@ fn write_line(evaluator: &Evaluator, evaluation: &Evaluation, text: &mut Vec<u8>
     let mut counted = counted(evaluation);
     if let Err(error) = evaluator.write_jsonl(evaluation, text) {
         text.truncate(start);
-        let id = match evaluation {
-            Evaluation::Decided { id, .. } => id.clone(),
-            Evaluation::Rejected(record) => record.id.clone(),
-        };
-        let message = format!("internal error: the decision record could not be written: {error}");
-        let record = evaluator.rejected(id, vec![InputError::new("", message)]);
+        let record = unwritable(evaluator, evaluation, &error);
         text.extend_from_slice(
             serde_json::to_string(&record)
                 .unwrap_or_default()
@@ -357,6 +352,20 @@ fn write_line(evaluator: &Evaluator, evaluation: &Evaluation, text: &mut Vec<u8>
     }
     text.push(b'\n');
     counted
+}
+
+/// The record that stands for one that could not be serialised.
+fn unwritable(
+    evaluator: &Evaluator,
+    evaluation: &Evaluation,
+    error: &serde_json::Error,
+) -> vigil::eval::DecisionRecord {
+    let id = match evaluation {
+        Evaluation::Decided { id, .. } => id.clone(),
+        Evaluation::Rejected(record) => record.id.clone(),
+    };
+    let message = format!("internal error: the decision record could not be written: {error}");
+    evaluator.rejected(id, vec![InputError::new("", message)])
 }
 
 /// The text of a record in the chosen format (a JSONL line with its line break). JSON is written
@@ -388,9 +397,14 @@ fn render(
         let counted = write_line(evaluator, &evaluation, &mut text);
         return (text, counted);
     }
-    let counted = counted(&evaluation);
-    let text = serde_json::to_vec_pretty(&evaluator.json(&evaluation));
-    (text.unwrap_or_default(), counted)
+    match serde_json::to_vec_pretty(&evaluator.json(&evaluation)) {
+        Ok(text) => (text, counted(&evaluation)),
+        Err(error) => {
+            let record = unwritable(evaluator, &evaluation, &error);
+            let text = serde_json::to_vec_pretty(&record).unwrap_or_default();
+            (text, Counted::Rejected)
+        }
+    }
 }
 
 /// Writes records in the chosen format. For `json`, the first record is held back until it is
