@@ -737,26 +737,8 @@ impl<'e> Ctx<'e> {
         };
         match &expr.kind {
             ExprKind::Not(inner) => self.truth(*inner).not(),
-            ExprKind::And(items) => {
-                let mut result = Truth::True;
-                for item in items.iter() {
-                    result = result.and(self.truth(*item));
-                    if result == Truth::False {
-                        break;
-                    }
-                }
-                result
-            }
-            ExprKind::Or(items) => {
-                let mut result = Truth::False;
-                for item in items.iter() {
-                    result = result.or(self.truth(*item));
-                    if result == Truth::True {
-                        break;
-                    }
-                }
-                result
-            }
+            ExprKind::And(items) => Truth::all(items.iter().map(|item| self.truth(*item))),
+            ExprKind::Or(items) => Truth::any(items.iter().map(|item| self.truth(*item))),
             ExprKind::Compare { op, lhs, rhs } => {
                 // Paths and constants are compared where they lie, without a copy.
                 let peeked = match (self.peek(*lhs), self.peek(*rhs)) {

@@ -322,7 +322,8 @@ impl ScreeningIndex {
             let exact_weight = exact.map(|(_, weight)| weight);
             if fuzzy_eligible(text) {
                 match exact {
-                    Some((id, _)) => {
+                    // Without the table (only a test takes it away), the search itself.
+                    Some((id, _)) if !self.neighbours.is_empty() => {
                         matches.extend(self.neighbours(id, text).iter().map(
                             |&(token, similarity)| TokenMatch {
                                 query_token,
@@ -331,7 +332,7 @@ impl ScreeningIndex {
                             },
                         ));
                     }
-                    None => self.fuzzy_matches(text, query_token, first_match, matches),
+                    _ => self.fuzzy_matches(text, query_token, first_match, matches),
                 }
             }
             // A token the list does not know is the rarest there is. A misspelled token takes
@@ -786,13 +787,13 @@ fn buckets(mut keys: Vec<(u64, u32)>, bucket_ids: &mut Vec<u32>) -> Buckets {
 
 #[cfg(test)]
 mod tests {
-    use super::{ScreeningIndex, TokenMatch};
+    use super::ScreeningIndex;
     use crate::screen::ListEntry;
 
-    /// The typo search of a listed token, taken from `neighbours`, must find what probing the
-    /// maps finds, in the same order and with the same similarities.
+    /// Screening with the neighbours table must give what screening by the typo search alone
+    /// gives: the same hits, names and scores, for names spelled as listed and with typos.
     #[test]
-    fn a_listed_tokens_neighbours_are_what_the_typo_search_finds() {
+    fn the_neighbours_table_screens_as_the_typo_search_does() {
         let names = [
             "Hangzhou Hikvision Digital Technology",
             "Hikvisoin Tecnology Trading",
@@ -801,43 +802,51 @@ mod tests {
             "Technology Group",
             "Urumqi Public Security Bureau",
             "Urumchi Pubilc Security Bureau",
+            "Kashgar Public Secuirty Bureau",
         ];
-        let index = ScreeningIndex::new(
-            names
-                .iter()
-                .map(|name| ListEntry {
-                    name: (*name).to_owned(),
-                    ..ListEntry::default()
-                })
-                .collect(),
-        );
-        let mut with_neighbours = 0;
-        for (id, token) in index.tokens.iter().enumerate() {
-            let id = u32::try_from(id).unwrap_or(u32::MAX);
-            let mut probed = vec![TokenMatch {
-                query_token: 0,
-                token: id,
-                similarity: 1.0,
-            }];
-            index.fuzzy_matches(&token.text, 0, 0, &mut probed);
-            let probed: Vec<(u32, f32)> = probed
-                .iter()
-                .skip(1)
-                .map(|m| (m.token, m.similarity))
-                .collect();
-            assert_eq!(
-                index.neighbours(id, &token.text),
-                probed.as_slice(),
-                "{}",
-                token.text
-            );
-            // Asked again, the same.
-            assert_eq!(index.neighbours(id, &token.text), probed.as_slice());
-            with_neighbours += usize::from(!probed.is_empty());
+        let entries: Vec<ListEntry> = names
+            .iter()
+            .map(|name| ListEntry {
+                name: (*name).to_owned(),
+                ..ListEntry::default()
+            })
+            .collect();
+        let with_table = ScreeningIndex::new(entries.clone()).with_threshold(0.5);
+        let mut without_table = ScreeningIndex::new(entries).with_threshold(0.5);
+        without_table.neighbours.clear();
+        let queries = [
+            "Hikvision Technology",
+            "Hikvisoin",
+            "Dahua Technologies Group",
+            "Urumqi Public Security Bureau",
+            "Public Security Bureau of Kashgar",
+            "Technology Trading Group",
+            "Tecnology",
+        ];
+        let (mut hits, mut typo_hits) = (0, 0);
+        for query in queries {
+            let (mut expected, mut found) = (Vec::new(), Vec::new());
+            without_table.screen(query, &[], &mut expected);
+            // Twice: the table fills on first use.
+            for _ in 0..2 {
+                with_table.screen(query, &[], &mut found);
+                assert_eq!(found, expected, "{query}");
+            }
+            hits += expected.len();
+            typo_hits += expected.iter().filter(|m| m.score < 1.0).count();
         }
+        let filled = with_table
+            .neighbours
+            .iter()
+            .filter(|n| n.get().is_some_and(|n| !n.is_empty()))
+            .count();
         assert!(
-            with_neighbours >= 6,
-            "only {with_neighbours} tokens have typo neighbours"
+            hits >= 10 && typo_hits >= 5,
+            "{hits} hits, {typo_hits} by typo"
+        );
+        assert!(
+            filled >= 4,
+            "only {filled} tokens took their neighbours from the table"
         );
     }
 }

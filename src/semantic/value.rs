@@ -27,6 +27,31 @@ impl Truth {
         self.max(other)
     }
 
+    /// `A and B and …` over truths produced one at a time: stops at the first false, so the
+    /// operands after it are never evaluated. True for none.
+    pub fn all(truths: impl IntoIterator<Item = Truth>) -> Truth {
+        let mut result = Truth::True;
+        for truth in truths {
+            result = result.and(truth);
+            if result == Truth::False {
+                break;
+            }
+        }
+        result
+    }
+
+    /// `A or B or …` over truths produced one at a time: stops at the first true. False for none.
+    pub fn any(truths: impl IntoIterator<Item = Truth>) -> Truth {
+        let mut result = Truth::False;
+        for truth in truths {
+            result = result.or(truth);
+            if result == Truth::True {
+                break;
+            }
+        }
+        result
+    }
+
     /// `not A`: unknown when `A` is.
     #[allow(clippy::should_implement_trait)]
     pub fn not(self) -> Truth {
@@ -162,5 +187,30 @@ impl Value {
     /// The empty list.
     pub fn empty_list() -> Value {
         Value::List(Arc::from(Vec::new()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Truth::{self, False, True, Unknown};
+
+    #[test]
+    fn all_and_any_follow_three_valued_logic() {
+        assert_eq!(Truth::all([]), True);
+        assert_eq!(Truth::any([]), False);
+        assert_eq!(Truth::all([True, Unknown, True]), Unknown);
+        assert_eq!(Truth::all([Unknown, False]), False);
+        assert_eq!(Truth::any([False, Unknown, False]), Unknown);
+        assert_eq!(Truth::any([Unknown, True]), True);
+    }
+
+    #[test]
+    fn all_and_any_stop_at_the_deciding_operand() {
+        let mut seen = 0;
+        let truth = Truth::all([True, False, True].into_iter().inspect(|_| seen += 1));
+        assert_eq!((truth, seen), (False, 2));
+        let mut seen = 0;
+        let truth = Truth::any([Unknown, True, False].into_iter().inspect(|_| seen += 1));
+        assert_eq!((truth, seen), (True, 2));
     }
 }

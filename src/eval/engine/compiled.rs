@@ -134,29 +134,17 @@ pub(super) fn compile(program: &Program, id: ExprId) -> Cond {
     }
 }
 
-/// `and` (`AND` true) or `or` of compiled operands: starts from true for `and`, false for `or`,
-/// and stops at the first operand that makes the result the opposite, as the interpreter does.
+/// `and` (`AND` true) or `or` of compiled operands, stopping where the interpreter stops
+/// ([`Truth::all`], [`Truth::any`]).
 fn connective<const AND: bool>(program: &Program, items: &[ExprId]) -> Cond {
     let items: Box<[Cond]> = items.iter().map(|item| compile(program, *item)).collect();
-    let (identity, decisive) = if AND {
-        (Truth::True, Truth::False)
-    } else {
-        (Truth::False, Truth::True)
-    };
     Box::new(move |ctx| {
-        let mut result = identity;
-        for item in items.iter() {
-            let truth = item(ctx);
-            result = if AND {
-                result.and(truth)
-            } else {
-                result.or(truth)
-            };
-            if result == decisive {
-                break;
-            }
+        let truths = items.iter().map(|item| item(ctx));
+        if AND {
+            Truth::all(truths)
+        } else {
+            Truth::any(truths)
         }
-        result
     })
 }
 
@@ -196,15 +184,8 @@ fn member(
         let truth = ctx.constant_member(set, ctx.read(&path), mode);
         if truth == Truth::Unknown {
             ctx.note_missing_path(element);
-            if let Some(within) = within {
-                ctx.note_missing(within);
-            }
         }
-        if negated {
-            truth.not()
-        } else {
-            truth
-        }
+        finish_membership(ctx, truth, within, negated)
     }))
 }
 
@@ -241,15 +222,26 @@ fn member_of_path(
         if scope_missing {
             ctx.note_missing(scope);
         }
-        if truth == Truth::Unknown {
-            if let Some(within) = within {
-                ctx.note_missing(within);
-            }
-        }
-        if negated {
-            truth.not()
-        } else {
-            truth
-        }
+        finish_membership(ctx, truth, within, negated)
     }))
+}
+
+/// The end of a compiled membership: an unknown `within` notes itself missing (the ECCN lacks
+/// the paragraph it needs), and `not in` / `not within` negates.
+fn finish_membership(
+    ctx: &mut Ctx<'_>,
+    truth: Truth,
+    within: Option<ExprId>,
+    negated: bool,
+) -> Truth {
+    if truth == Truth::Unknown {
+        if let Some(within) = within {
+            ctx.note_missing(within);
+        }
+    }
+    if negated {
+        truth.not()
+    } else {
+        truth
+    }
 }
