@@ -318,25 +318,7 @@ fn escape(text: &str) -> String {
 
 /// Compiles the library under `policies/`.
 fn shipped_library() -> Program {
-    let mut paths = Vec::new();
-    collect(&Path::new(ROOT).join("policies"), &mut paths);
-    paths.sort();
-    let files = paths
-        .iter()
-        .map(|p| SourceFile::new(relative(p), std::fs::read_to_string(p).unwrap()))
-        .collect();
-    compile(files)
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            collect(&path, out);
-        } else if path.extension().is_some_and(|e| e == "vigil") {
-            out.push(path);
-        }
-    }
+    compile(support::policy_files())
 }
 
 fn compile(files: Vec<SourceFile>) -> Program {
