@@ -22,7 +22,9 @@ use crate::semantic::ir::{Country, Decimal, Eccn, Field, Program, RecordId, Type
 /// produces the exact error messages.
 pub fn read_valid(program: &Program, record: RecordId, text: &[u8]) -> Option<Value> {
     let ty = Type::Record(record);
-    let mut deserializer = serde_json::Deserializer::from_slice(text);
+    // Checked as UTF-8 once, as a whole (quick for ASCII), rather than string by string.
+    let text = std::str::from_utf8(text).ok()?;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
     let value = Typed {
         program,
         ty: &ty,
