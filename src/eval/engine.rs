@@ -240,7 +240,7 @@ impl Engine {
             .iter()
             .map(|rule| {
                 (
-                    rule.when.map(|expr| compiled::compile(&program, expr)),
+                    rule.when.map(|expr| compiled::compile_when(&program, expr)),
                     rule.unless.map(|expr| compiled::compile(&program, expr)),
                 )
             })
@@ -953,14 +953,18 @@ impl<'e> Ctx<'e> {
         match &self.expr(id)?.kind {
             ExprKind::Const(value) => Some(value),
             ExprKind::Path(path) => Some(self.read(path)),
-            ExprKind::Decision(decision) => Some(
-                self.decision_values
-                    .get(decision.index())
-                    .and_then(Option::as_ref)
-                    .unwrap_or(&MISSING),
-            ),
+            ExprKind::Decision(decision) => Some(self.decision_value(*decision)),
             _ => None,
         }
+    }
+
+    /// The value of a decision, which the graph's order has already combined.
+    #[inline]
+    fn decision_value(&self, decision: DecisionId) -> &Value {
+        self.decision_values
+            .get(decision.index())
+            .and_then(Option::as_ref)
+            .unwrap_or(&MISSING)
     }
 
     /// Notes a path that reads a missing value, as [`Ctx::value`] does when it evaluates one.

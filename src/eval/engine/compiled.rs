@@ -13,11 +13,56 @@
 
 use super::{compare, finish, initial, member_of, presence, step, walk, Bound, Ctx, Membership};
 use crate::semantic::ir::{
-    Collection, ExprId, ExprKind, Path, PathRoot, Program, SetId, Truth, Value,
+    Collection, DecisionId, ExprId, ExprKind, Path, PathRoot, Program, SetId, Truth, Value,
 };
 
 /// A compiled condition.
 pub(super) type Cond = Box<dyn for<'e> Fn(&mut Ctx<'e>) -> Truth + Send + Sync>;
+
+/// Compiles a rule's `when`. When it is an `and` whose cheap operands (no quantifier, no
+/// screening) come after a costly one, those are tried first: one that is false makes `when`
+/// false whatever the others are, as the interpreter finds when it reaches it, and a rule whose
+/// `when` is false keeps nothing of its evaluation. Otherwise the operands are evaluated in
+/// their order, as the interpreter does, so that the witnesses and the expressions noted missing
+/// are its own (the cheap operands bind no slot, and what they noted missing is undone). Only
+/// `when` as a whole is refuted early: inside a condition, the expressions an `and` that turns
+/// out false noted as missing are part of the rule's explanation when it is uncertain. And a
+/// `when` that screens parties is not: the parties it screens are reported whether or not it
+/// holds.
+pub(super) fn compile_when(program: &Program, id: ExprId) -> Cond {
+    let whole = compile(program, id);
+    let Some(ExprKind::And(items)) = program.expr(id).map(|e| &e.kind) else {
+        return whole;
+    };
+    // The parties a rule screens are reported in the record's `matches` whether or not the rule
+    // fires: a `when` that screens is evaluated as written.
+    if holds_some(program, id, |kind| matches!(kind, ExprKind::Matches { .. })) {
+        return whole;
+    }
+    let first_costly = items
+        .iter()
+        .position(|item| costly(program, *item))
+        .unwrap_or(items.len());
+    let early: Box<[Cond]> = items
+        .iter()
+        .skip(first_costly)
+        .filter(|item| !costly(program, **item))
+        .map(|item| compile(program, *item))
+        .collect();
+    if early.is_empty() {
+        return whole;
+    }
+    Box::new(move |ctx| {
+        let noted = ctx.missing.len();
+        let refuted = early.iter().any(|item| item(ctx) == Truth::False);
+        ctx.missing.truncate(noted);
+        if refuted {
+            Truth::False
+        } else {
+            whole(ctx)
+        }
+    })
+}
 
 /// Compiles a condition.
 pub(super) fn compile(program: &Program, id: ExprId) -> Cond {
@@ -48,6 +93,19 @@ pub(super) fn compile(program: &Program, id: ExprId) -> Cond {
                     let (lhs, rhs) = (*lhs, *rhs);
                     Box::new(move |ctx| {
                         let truth = compare(op, ctx.read(&a), ctx.read(&b));
+                        if truth == Truth::Unknown {
+                            ctx.note_missing_path(lhs);
+                            ctx.note_missing_path(rhs);
+                        }
+                        truth
+                    })
+                }
+                // A decision's value against a constant (`license is required`), or any other
+                // pair of operands read where they lie.
+                (Some(a), Some(b)) => {
+                    let (lhs, rhs) = (*lhs, *rhs);
+                    Box::new(move |ctx| {
+                        let truth = compare(op, a.read(ctx), b.read(ctx));
                         if truth == Truth::Unknown {
                             ctx.note_missing_path(lhs);
                             ctx.note_missing_path(rhs);
@@ -148,27 +206,64 @@ fn connective<const AND: bool>(program: &Program, items: &[ExprId]) -> Cond {
     })
 }
 
+/// Whether a condition iterates (a quantifier) or screens a party: worth putting after cheap
+/// tests that may refute the `and` it is part of.
+fn costly(program: &Program, id: ExprId) -> bool {
+    holds_some(program, id, |kind| {
+        matches!(kind, ExprKind::Quantifier { .. } | ExprKind::Matches { .. })
+    })
+}
+
+/// Whether an expression or one of its operands, at any depth, is of a kind.
+fn holds_some(program: &Program, id: ExprId, kind: impl Fn(&ExprKind) -> bool) -> bool {
+    let mut stack = vec![id];
+    while let Some(id) = stack.pop() {
+        let Some(expr) = program.expr(id) else {
+            continue;
+        };
+        if kind(&expr.kind) {
+            return true;
+        }
+        stack.extend(expr.kind.operands());
+    }
+    false
+}
+
 /// A form left to the interpreter.
 fn interpreted(id: ExprId) -> Cond {
     Box::new(move |ctx| ctx.condition(id))
 }
 
-/// An operand known when compiling: a path (read where it lies) or a constant.
+/// An operand known when compiling, read where it lies: a path, a constant or a decision's
+/// value.
 enum Operand {
     Path(Path),
     Const(Value),
+    Decision(DecisionId),
+}
+
+impl Operand {
+    #[inline]
+    fn read<'c>(&'c self, ctx: &'c Ctx<'_>) -> &'c Value {
+        match self {
+            Operand::Path(path) => ctx.read(path),
+            Operand::Const(value) => value,
+            Operand::Decision(decision) => ctx.decision_value(*decision),
+        }
+    }
 }
 
 fn operand(program: &Program, id: ExprId) -> Option<Operand> {
     match &program.expr(id)?.kind {
         ExprKind::Path(path) => Some(Operand::Path(path.clone())),
         ExprKind::Const(value) => Some(Operand::Const(value.clone())),
+        ExprKind::Decision(decision) => Some(Operand::Decision(*decision)),
         _ => None,
     }
 }
 
-/// `PATH in SET` or `PATH within SET`, for a path into the transaction or a slot; `within`
-/// notes itself as missing when unknown, as the interpreter does.
+/// `X in SET` or `X within SET`, for a path into the transaction or a slot (or a constant or a
+/// decision); `within` notes itself as missing when unknown, as the interpreter does.
 fn member(
     program: &Program,
     element: ExprId,
@@ -177,11 +272,9 @@ fn member(
     negated: bool,
     within: Option<ExprId>,
 ) -> Option<Cond> {
-    let Some(Operand::Path(path)) = operand(program, element) else {
-        return None;
-    };
+    let value = operand(program, element)?;
     Some(Box::new(move |ctx| {
-        let truth = ctx.constant_member(set, ctx.read(&path), mode);
+        let truth = ctx.constant_member(set, value.read(ctx), mode);
         if truth == Truth::Unknown {
             ctx.note_missing_path(element);
         }
@@ -189,8 +282,9 @@ fn member(
     }))
 }
 
-/// `PATH in PATH` or `PATH within PATH` (`item.eccn within c.eccn`, `x in item.categories`):
-/// the scope is read only when the element is known, as the interpreter does.
+/// `X in PATH` or `X within PATH` (`item.eccn within c.eccn`, `biometric_system in
+/// item.categories`), for operands read where they lie: the scope is read only when the element
+/// is known, and a path that reads nothing is noted missing, as the interpreter does.
 fn member_of_path(
     program: &Program,
     element: ExprId,
@@ -199,21 +293,23 @@ fn member_of_path(
     negated: bool,
     within: Option<ExprId>,
 ) -> Option<Cond> {
-    let (Some(Operand::Path(element_path)), Some(Operand::Path(scope_path))) =
+    let (Some(element_operand), Some(scope_operand)) =
         (operand(program, element), operand(program, scope))
     else {
         return None;
     };
+    let element_path = matches!(element_operand, Operand::Path(_));
+    let scope_path = matches!(scope_operand, Operand::Path(_));
     Some(Box::new(move |ctx| {
-        let value = ctx.read(&element_path);
+        let value = element_operand.read(ctx);
         let (truth, element_missing, scope_missing) = if *value == Value::Missing {
-            (Truth::Unknown, true, false)
+            (Truth::Unknown, element_path, false)
         } else {
-            let scope_value = ctx.read(&scope_path);
+            let scope_value = scope_operand.read(ctx);
             (
                 member_of(mode, value, scope_value),
                 false,
-                *scope_value == Value::Missing,
+                scope_path && *scope_value == Value::Missing,
             )
         };
         if element_missing {
