@@ -42,6 +42,26 @@ impl Date {
         self.0
     }
 
+    /// The date as written, `YYYY-MM-DD` (as `Display` writes it), without the formatting
+    /// machinery: every decision record carries one.
+    pub fn text(self) -> [u8; 10] {
+        let (year, month, day) = self.ymd();
+        let year = year.clamp(0, 9999).unsigned_abs();
+        let digit = |n: u32| b'0' + (n % 10) as u8;
+        [
+            digit(year / 1000),
+            digit(year / 100),
+            digit(year / 10),
+            digit(year),
+            b'-',
+            digit(month / 10),
+            digit(month),
+            b'-',
+            digit(day / 10),
+            digit(day),
+        ]
+    }
+
     /// The year, month and day.
     pub fn ymd(self) -> (i32, u32, u32) {
         civil_from_days(self.0)
@@ -104,6 +124,19 @@ fn civil_from_days(days: i32) -> (i32, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn its_text_is_what_it_displays() {
+        let mut date = Date::from_ymd(1, 1, 1);
+        let mut checked = 0;
+        while let Some(day) = date {
+            assert_eq!(day.text(), day.to_string().as_bytes(), "{day}");
+            checked += 1;
+            // Every day around the turn of each century, and every 97th day in between.
+            date = day.add_days(if day.ymd().0 % 100 == 0 { 1 } else { 97 });
+        }
+        assert!(checked > 30_000, "only {checked} dates checked");
+    }
 
     #[test]
     fn parses_and_prints_round_trip() {

@@ -1301,18 +1301,21 @@ pub fn plain_value(program: &Program, value: &Value, ty: &crate::semantic::ir::T
     out
 }
 
-/// Appends a value as quoted in a sentence (see [`plain_value`]) to `out`.
+/// Appends a value as quoted in a sentence (see [`plain_value`]) to `out`: strings, codes and
+/// enum values written straight in, without the formatting machinery (a fired rule quotes a
+/// few of them in its `because`).
 fn write_plain(out: &mut String, program: &Program, value: &Value, ty: &crate::semantic::ir::Type) {
-    use std::fmt::Write;
-    // Writing to a `String` cannot fail.
-    let _ = match value {
-        Value::String(s) => {
-            out.push_str(s);
-            Ok(())
-        }
-        Value::Country(c) => write!(out, "{c}"),
-        Value::Eccn(e) => write!(out, "{e}"),
-        Value::List(items) => {
+    match (value, ty) {
+        (Value::String(s), _) => out.push_str(s),
+        (Value::Country(c), _) => out.push_str(c.as_str()),
+        (Value::Eccn(e), _) => e.pieces().for_each(|piece| out.push_str(piece)),
+        (Value::Enum(index), crate::semantic::ir::Type::Enum(id)) => out.push_str(
+            program
+                .enumeration(*id)
+                .and_then(|e| e.value_name(*index))
+                .unwrap_or("?"),
+        ),
+        (Value::List(items), _) => {
             let element = ty.element().unwrap_or(&crate::semantic::ir::Type::Error);
             for (index, item) in items.iter().enumerate() {
                 if index > 0 {
@@ -1320,13 +1323,9 @@ fn write_plain(out: &mut String, program: &Program, value: &Value, ty: &crate::s
                 }
                 write_plain(out, program, item, element);
             }
-            Ok(())
         }
-        other => {
-            out.push_str(&program.display_value(other, ty));
-            Ok(())
-        }
-    };
+        (other, _) => out.push_str(&program.display_value(other, ty)),
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -190,6 +190,16 @@ impl Eccn {
     }
 }
 
+impl Eccn {
+    /// The ECCN as written (`5A002.a.1`, as `Display` writes it) in pieces — `5A002`, `.`,
+    /// `a`, `.`, `1` — to append without the formatting machinery: `because` sentences and
+    /// records quote ECCNs for every fired rule. No piece needs escaping in JSON.
+    pub fn pieces(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(std::str::from_utf8(&self.head).unwrap_or("?????"))
+            .chain(self.paragraphs().flat_map(|paragraph| [".", paragraph]))
+    }
+}
+
 impl fmt::Display for Eccn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(std::str::from_utf8(&self.head).unwrap_or("?????"))?;
@@ -212,6 +222,14 @@ mod tests {
 
     fn eccn(text: &str) -> Eccn {
         Eccn::parse(text).unwrap()
+    }
+
+    #[test]
+    fn its_pieces_are_what_it_displays() {
+        for text in ["EAR99", "5A001", "5A002.a", "5A002.a.1", "0A502.c.2.b.1"] {
+            let pieces: String = eccn(text).pieces().collect();
+            assert_eq!(pieces, eccn(text).to_string());
+        }
     }
 
     #[test]

@@ -9,8 +9,6 @@
 //! indeterminate rules, decimals) go through serde. The test
 //! `tests/library.rs::records_serialise_as_their_views` holds the bytes to serde's.
 
-use std::io::Write;
-
 use serde_json::Value as Json;
 
 use super::{
@@ -102,7 +100,7 @@ pub(super) fn write_decided(
         other => serde_json::to_writer(&mut *out, other)?,
     }
     out.extend_from_slice(b",\"date\":");
-    display(out, &date)?;
+    plain(out, &date.text());
     out.extend_from_slice(b",\"decisions\":{");
     let mut first = true;
     for (index, decision, value) in decision_values(program, outcome) {
@@ -226,9 +224,14 @@ fn typed(out: &mut Vec<u8>, program: &Program, value: &Value, ty: &Type) -> serd
         (Value::Bool(false), _) => out.extend_from_slice(b"false"),
         (Value::Integer(n), _) => serde_json::to_writer(&mut *out, n)?,
         (Value::String(s), _) => string(out, s),
-        (Value::Date(d), _) => display(out, d)?,
-        (Value::Country(c), _) => display(out, c)?,
-        (Value::Eccn(e), _) => display(out, e)?,
+        (Value::Date(d), _) => plain(out, &d.text()),
+        (Value::Country(c), _) => plain(out, c.as_str().as_bytes()),
+        (Value::Eccn(e), _) => {
+            out.push(b'"');
+            e.pieces()
+                .for_each(|piece| out.extend_from_slice(piece.as_bytes()));
+            out.push(b'"');
+        }
         (Value::Enum(index), Type::Enum(id)) => {
             match program.enumeration(*id).and_then(|e| e.value_name(*index)) {
                 Some(name) => string(out, name),
@@ -252,20 +255,11 @@ fn typed(out: &mut Vec<u8>, program: &Program, value: &Value, ty: &Type) -> serd
     Ok(())
 }
 
-/// A value's `Display` text as a JSON string.
-fn display(out: &mut Vec<u8>, value: &dyn std::fmt::Display) -> serde_json::Result<()> {
+/// A JSON string of text that needs no escaping (a date, a country code).
+fn plain(out: &mut Vec<u8>, text: &[u8]) {
     out.push(b'"');
-    let start = out.len();
-    write!(out, "{value}").map_err(serde_json::Error::io)?;
-    let written = out.get(start..).unwrap_or_default();
-    if written.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
-        let text = out.split_off(start);
-        out.pop();
-        string(out, &String::from_utf8_lossy(&text));
-    } else {
-        out.push(b'"');
-    }
-    Ok(())
+    out.extend_from_slice(text);
+    out.push(b'"');
 }
 
 /// A string as serde_json writes it: quoted; `"` and `\` escaped, and control characters as
