@@ -57,7 +57,14 @@ enum Narrowing {
     /// Only the rows the party matches.
     Screen(ScreenHint),
     /// Only the rows every indexed conjunct allows: (index into `Engine::indexes`, conjunct).
-    Lookup(Box<[(usize, LookupHint)]>),
+    /// The most selective index whose key is known gives the candidates; `allowed`, when the
+    /// condition compares a column with a constant (`c.column is "NS1"`), marks the rows where
+    /// that comparison is not false (the cell is the constant or is missing), so that the
+    /// other candidates are passed over without evaluating the condition.
+    Lookup {
+        found: Box<[(usize, LookupHint)]>,
+        allowed: Option<Box<[bool]>>,
+    },
 }
 
 /// An index over one column of one table. Every list of rows is in row order, so that a
@@ -232,7 +239,11 @@ impl Engine {
                         .get(*position)
                         .map_or(usize::MAX, ColumnIndex::rows_per_key)
                 });
-                *slot = Narrowing::Lookup(resolved.into_boxed_slice());
+                let allowed = allowed_rows(&program, table, &resolved);
+                *slot = Narrowing::Lookup {
+                    found: resolved.into_boxed_slice(),
+                    allowed,
+                };
             }
         }
         let conditions = program
@@ -1030,6 +1041,7 @@ impl<'e> Ctx<'e> {
                 .table_rows
                 .get(table.index())
                 .map_or(&[][..], Vec::as_slice);
+            let mut allowed_rows: Option<&[bool]> = None;
             let candidates: Rows<'_> = match engine.narrowing.get(id.index()) {
                 Some(Narrowing::Screen(hint)) => {
                     let party = self.value(hint.party);
@@ -1054,8 +1066,15 @@ impl<'e> Ctx<'e> {
                 // With coverage, every row is visited so that an indexed conjunct is seen false
                 // on the rows the index would skip; it skips only rows where the conjunct is
                 // false, so the result is the same.
-                Some(Narrowing::Lookup(found)) if !self.config.coverage => self.lookup_all(found),
-                Some(Narrowing::Lookup(_) | Narrowing::None) | None => Rows::All,
+                Some(Narrowing::Lookup { found, allowed }) if !self.config.coverage => {
+                    // Explanations label a condition that failed with the values of the last
+                    // row it visited: with them, the rows visited stay the index's candidates.
+                    if !self.config.why_not && !self.config.bindings {
+                        allowed_rows = allowed.as_deref();
+                    }
+                    self.lookup_all(found)
+                }
+                Some(Narrowing::Lookup { .. } | Narrowing::None) | None => Rows::All,
             };
             let mut result = initial(kind);
             let mut done = None;
@@ -1066,7 +1085,9 @@ impl<'e> Ctx<'e> {
                 else {
                     continue;
                 };
-                if !dates.contains(self.date) {
+                if !dates.contains(self.date)
+                    || allowed_rows.is_some_and(|allowed| allowed.get(index) == Some(&false))
+                {
                     continue;
                 }
                 self.bind(
@@ -1581,6 +1602,34 @@ fn column_index(program: &Program, table: TableId, column: u16) -> ColumnIndex {
         .collect();
     index.missing = missing.into_boxed_slice();
     index
+}
+
+/// The rows of a table where every `row.column is CONSTANT` conjunct among a quantifier's
+/// indexed ones is not false: the cell is the constant, or is missing (then the conjunct is
+/// unknown). `None` when there is no such conjunct.
+fn allowed_rows(
+    program: &Program,
+    table: TableId,
+    found: &[(usize, LookupHint)],
+) -> Option<Box<[bool]>> {
+    let rows = &program.table(table)?.rows;
+    let mut allowed: Option<Vec<bool>> = None;
+    for (_, hint) in found {
+        let LookupHint::Equal { column, key } = hint else {
+            continue;
+        };
+        let Some(ExprKind::Const(constant)) = program.expr(*key).map(|e| &e.kind) else {
+            continue;
+        };
+        let allowed = allowed.get_or_insert_with(|| vec![true; rows.len()]);
+        for (row, cells) in allowed.iter_mut().zip(rows) {
+            match cells.cells.get(usize::from(*column)) {
+                None | Some(Value::Missing) => {}
+                Some(cell) => *row &= cell == constant,
+            }
+        }
+    }
+    allowed.map(Vec::into_boxed_slice)
 }
 
 /// Whether an expression reads the quantifier's own slot (then it depends on the row).
