@@ -7,7 +7,7 @@ use std::fmt::{self, Write as _};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use vigil::diagnostic::RenderConfig;
 use vigil::eval::engine::plain_value;
-use vigil::eval::{DecisionRecord, Outcome, RuleResult};
+use vigil::eval::{DecisionRecord, Outcome, RuleResult, WhyNot};
 use vigil::semantic::ir::{Location, Program, Type};
 use vigil::source::SourceFile;
 
@@ -150,9 +150,10 @@ pub fn render(
                     .collect();
                 out.push_str(&snippet(program, rule, "may apply: the information it needs is missing, so its decisions are indeterminate".to_string(), None, labels, config.render));
             }
-            RuleResult::NotFired { failed, values } if config.why_not => {
-                let mut labels: Vec<(Location, String)> = failed
-                    .and_then(|f| program.expr(f))
+            RuleResult::NotFired { why: Some(why) } if config.why_not => {
+                let WhyNot { failed, values } = &**why;
+                let mut labels: Vec<(Location, String)> = program
+                    .expr(*failed)
                     .filter(|e| e.location.file == rule.location.file)
                     .map(|e| (e.location, "does not hold".to_string()))
                     .into_iter()

@@ -321,19 +321,25 @@ impl Engine {
 pub enum RuleResult {
     /// The transaction's date is outside the rule's (or its policy's) dates.
     NotInForce,
-    /// The condition does not hold. With [`RunConfig::why_not`], `failed` is the first part of
-    /// the condition that did not hold and `values` what it read.
-    NotFired {
-        failed: Option<ExprId>,
-        values: Vec<(ExprId, Value)>,
-    },
-    /// The condition holds and the rule contributed its outcomes. (Boxed: most rules do not
-    /// fire, and a small result is cheap to set and drop.)
+    /// The condition does not hold; why, with [`RunConfig::why_not`].
+    NotFired { why: Option<Box<WhyNot>> },
+    /// The condition holds and the rule contributed its outcomes.
     Fired(Box<Fired>),
     /// The condition holds, but an exception that fired overrides the rule.
     Overridden { by: RuleId },
     /// Missing information: the rule may apply. `missing` names the expressions that lacked it.
-    Uncertain { missing: Vec<ExprId> },
+    Uncertain { missing: Box<[ExprId]> },
+}
+// Every result is a few words, and the common ones own nothing: a transaction sets and
+// drops one for every rule of the library. (Details are boxed.)
+const _: () = assert!(std::mem::size_of::<RuleResult>() <= 24);
+
+/// Why a rule did not fire: the first part of its `when` that did not hold (or its `unless`,
+/// which held), and the values that part read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WhyNot {
+    pub failed: ExprId,
+    pub values: Vec<(ExprId, Value)>,
 }
 
 /// A rule that fired: the values it set and its explanation sentence.
@@ -551,14 +557,15 @@ impl<'e> Ctx<'e> {
             None => Truth::True,
         };
         if when == Truth::False {
-            let (failed, values) = match rule.when {
+            let why = match rule.when {
                 Some(expr) if self.config.why_not => {
                     let failed = self.first_failing(expr);
-                    (Some(failed), self.bindings(failed))
+                    let values = self.bindings(failed);
+                    Some(Box::new(WhyNot { failed, values }))
                 }
-                _ => (None, Vec::new()),
+                _ => None,
             };
-            self.set_result(id, RuleResult::NotFired { failed, values });
+            self.set_result(id, RuleResult::NotFired { why });
             return;
         }
         // The witnesses `when` bound are what outcomes and `because` read; `unless` may bind
@@ -572,17 +579,14 @@ impl<'e> Ctx<'e> {
         };
         let certain = match (when, unless) {
             (_, Truth::True) => {
-                let values = match rule.unless {
-                    Some(expr) if self.config.why_not => self.bindings(expr),
-                    _ => Vec::new(),
+                let why = match rule.unless {
+                    Some(failed) if self.config.why_not => {
+                        let values = self.bindings(failed);
+                        Some(Box::new(WhyNot { failed, values }))
+                    }
+                    _ => None,
                 };
-                self.set_result(
-                    id,
-                    RuleResult::NotFired {
-                        failed: rule.unless,
-                        values,
-                    },
-                );
+                self.set_result(id, RuleResult::NotFired { why });
                 return;
             }
             (Truth::True, Truth::False) => true,
@@ -602,7 +606,7 @@ impl<'e> Ctx<'e> {
             std::mem::swap(&mut self.witness, &mut self.frame);
         }
         if !certain {
-            let missing = std::mem::take(&mut self.missing);
+            let missing = self.missing.as_slice().into();
             for outcome in &rule.outcomes {
                 self.contribute_unknown(outcome.decision, rule.priority);
             }

@@ -7,7 +7,7 @@
 pub mod engine;
 mod transaction;
 
-pub use engine::{ConditionTruths, Engine, Outcome, RuleResult, RunConfig, SeenTruths};
+pub use engine::{ConditionTruths, Engine, Outcome, RuleResult, RunConfig, SeenTruths, WhyNot};
 pub use transaction::{read_valid, validate, InputError};
 mod record;
 pub use record::{
