@@ -19,46 +19,48 @@ use crate::semantic::ir::{
 /// A compiled condition.
 pub(super) type Cond = Box<dyn for<'e> Fn(&mut Ctx<'e>) -> Truth + Send + Sync>;
 
-/// Compiles a rule's `when`. When it is an `and` whose cheap operands (no quantifier, no
-/// screening) come after a costly one, those are tried first: one that is false makes `when`
-/// false whatever the others are, as the interpreter finds when it reaches it, and a rule whose
-/// `when` is false keeps nothing of its evaluation. Otherwise the operands are evaluated in
-/// their order, as the interpreter does, so that the witnesses and the expressions noted missing
-/// are its own (the cheap operands bind no slot, and what they noted missing is undone). Only
-/// `when` as a whole is refuted early: inside a condition, the expressions an `and` that turns
-/// out false noted as missing are part of the rule's explanation when it is uncertain. And a
-/// `when` that screens parties is not: the parties it screens are reported whether or not it
-/// holds.
-pub(super) fn compile_when(program: &Program, id: ExprId) -> Cond {
+/// Compiles a rule's `when`. When it is an `and`, its operands are tried cheapest first
+/// (`cost` estimates them): one that is false makes `when` false whatever the others are, as the
+/// interpreter finds when it reaches it, and a rule whose `when` is false keeps nothing of its
+/// evaluation. When none is false, every operand has been evaluated, as the interpreter
+/// evaluates them all, and each binds only its own slots, so the witnesses are the
+/// interpreter's; if some noted an expression missing, the notes are undone and `when` is
+/// evaluated again in its written order, so that they are noted in the interpreter's order.
+/// A `when` that screens parties is evaluated as written: the parties it screens, and in which
+/// order, are reported whether or not it holds.
+pub(super) fn compile_when(program: &Program, id: ExprId, cost: &dyn Fn(ExprId) -> u64) -> Cond {
     let whole = compile(program, id);
     let Some(ExprKind::And(items)) = program.expr(id).map(|e| &e.kind) else {
         return whole;
     };
-    // The parties a rule screens are reported in the record's `matches` whether or not the rule
-    // fires: a `when` that screens is evaluated as written.
     if holds_some(program, id, |kind| matches!(kind, ExprKind::Matches { .. })) {
         return whole;
     }
-    let first_costly = items
-        .iter()
-        .position(|item| costly(program, *item))
-        .unwrap_or(items.len());
-    let early: Box<[Cond]> = items
-        .iter()
-        .skip(first_costly)
-        .filter(|item| !costly(program, **item))
-        .map(|item| compile(program, *item))
-        .collect();
-    if early.is_empty() {
+    let mut order: Vec<(u64, ExprId)> = items.iter().map(|item| (cost(*item), *item)).collect();
+    order.sort_by_key(|(cost, _)| *cost);
+    if order.iter().map(|(_, item)| item).eq(items.iter()) {
         return whole;
     }
+    let cheapest_first: Box<[Cond]> = order
+        .iter()
+        .map(|(_, item)| compile(program, *item))
+        .collect();
     Box::new(move |ctx| {
         let noted = ctx.missing.len();
-        let refuted = early.iter().any(|item| item(ctx) == Truth::False);
-        ctx.missing.truncate(noted);
-        if refuted {
-            Truth::False
+        let mut truth = Truth::True;
+        for item in cheapest_first.iter() {
+            match item(ctx) {
+                Truth::False => {
+                    ctx.missing.truncate(noted);
+                    return Truth::False;
+                }
+                other => truth = truth.and(other),
+            }
+        }
+        if ctx.missing.len() == noted {
+            truth
         } else {
+            ctx.missing.truncate(noted);
             whole(ctx)
         }
     })
@@ -203,14 +205,6 @@ fn connective<const AND: bool>(program: &Program, items: &[ExprId]) -> Cond {
         } else {
             Truth::any(truths)
         }
-    })
-}
-
-/// Whether a condition iterates (a quantifier) or screens a party: worth putting after cheap
-/// tests that may refute the `and` it is part of.
-fn costly(program: &Program, id: ExprId) -> bool {
-    holds_some(program, id, |kind| {
-        matches!(kind, ExprKind::Quantifier { .. } | ExprKind::Matches { .. })
     })
 }
 
