@@ -279,6 +279,11 @@ impl Engine {
     /// Evaluates one validated transaction on `date`.
     pub fn run(&self, transaction: Value, date: Date, config: RunConfig) -> Outcome {
         let program = &*self.program;
+        let mut kept = Kept::take();
+        kept.decision_values.clear();
+        kept.decision_values.resize(program.decisions.len(), None);
+        kept.contributions
+            .resize_with(program.decisions.len(), Vec::new);
         let mut ctx = Ctx {
             engine: self,
             exprs: &program.exprs,
@@ -286,13 +291,13 @@ impl Engine {
             date,
             frame: Vec::new(),
             witness: Vec::new(),
-            spare: Vec::new(),
-            within_found: Vec::with_capacity(8),
-            decision_values: vec![None; program.decisions.len()],
-            contributions: vec![Vec::new(); program.decisions.len()],
+            spare: kept.spare,
+            within_found: kept.within_found,
+            decision_values: kept.decision_values,
+            contributions: kept.contributions,
             rules: vec![RuleResult::NotInForce; program.rules.len()],
-            screened: Vec::with_capacity(4),
-            missing: Vec::new(),
+            screened: kept.screened,
+            missing: kept.missing,
             truths: if config.coverage {
                 ConditionTruths::for_program(program)
             } else {
@@ -307,16 +312,69 @@ impl Engine {
             }
         }
         let matches = ctx.record_matches();
+        let decisions = ctx
+            .decision_values
+            .drain(..)
+            .map(|v| v.unwrap_or(Value::Missing))
+            .collect();
+        Kept::keep(Kept {
+            decision_values: ctx.decision_values,
+            contributions: ctx.contributions,
+            spare: ctx.spare,
+            within_found: ctx.within_found,
+            screened: ctx.screened,
+            missing: ctx.missing,
+        });
         Outcome {
-            decisions: ctx
-                .decision_values
-                .into_iter()
-                .map(|v| v.unwrap_or(Value::Missing))
-                .collect(),
+            decisions,
             rules: ctx.rules,
             matches,
             truths: ctx.truths,
         }
+    }
+}
+
+/// The buffers of one evaluation that outlive it, kept per thread for the next transaction so
+/// that evaluating allocates little: the first transaction a thread evaluates grows them, the
+/// others reuse them (each is emptied before use).
+#[derive(Default)]
+struct Kept {
+    decision_values: Vec<Option<Value>>,
+    contributions: Vec<Vec<Contribution>>,
+    spare: Vec<Vec<usize>>,
+    within_found: Vec<(usize, Eccn, Box<[usize]>)>,
+    screened: Vec<Screened>,
+    missing: Vec<ExprId>,
+}
+
+thread_local! {
+    static KEPT: std::cell::RefCell<Kept> = std::cell::RefCell::default();
+}
+
+impl Kept {
+    /// This thread's buffers, emptied (new ones if they are in use).
+    fn take() -> Kept {
+        let mut kept = KEPT
+            .try_with(|cell| cell.try_borrow_mut().map(|mut k| std::mem::take(&mut *k)))
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        for list in &mut kept.contributions {
+            list.clear();
+        }
+        kept.within_found.clear();
+        kept.screened.clear();
+        kept.missing.clear();
+        kept
+    }
+
+    /// Keeps the buffers for this thread's next transaction.
+    fn keep(kept: Kept) {
+        let _ = KEPT.try_with(|cell| {
+            if let Ok(mut slot) = cell.try_borrow_mut() {
+                *slot = kept;
+            }
+        });
     }
 }
 
@@ -725,15 +783,13 @@ impl<'e> Ctx<'e> {
         let Some(decision) = program.decision(id) else {
             return;
         };
-        let contributions = self
-            .contributions
-            .get_mut(id.index())
-            .map(std::mem::take)
-            .unwrap_or_default();
-        let value = if contributions.is_empty() {
-            decision.default.clone()
-        } else {
-            Some(combine(decision.combine, &contributions))
+        let value = match self.contributions.get_mut(id.index()) {
+            Some(contributions) if !contributions.is_empty() => {
+                let value = combine(decision.combine, contributions);
+                contributions.clear();
+                Some(value)
+            }
+            _ => decision.default.clone(),
         };
         if let Some(slot) = self.decision_values.get_mut(id.index()) {
             *slot = value;
