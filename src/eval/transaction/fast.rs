@@ -134,7 +134,7 @@ impl<'de> Visitor<'de> for Typed<'_> {
             ty: element,
             min_len: None,
         };
-        let mut values = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        let mut values = Scratch::take(&LISTS);
         while let Some(value) = seq.next_element_seed(element)? {
             // An element may not be `null`.
             values.push(value.ok_or_else(mismatch)?);
@@ -149,7 +149,16 @@ impl<'de> Visitor<'de> for Typed<'_> {
             values.sort();
             values.dedup();
         }
-        Ok(Some(Value::List(Arc::from(values))))
+        let list = if values.is_empty() {
+            EMPTY
+                .try_with(Value::clone)
+                .unwrap_or_else(|_| Value::empty_list())
+        } else {
+            // One allocation, of the exact size.
+            Value::List(values.drain(..).collect())
+        };
+        Scratch::keep(&LISTS, values);
+        Ok(Some(list))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Value>, A::Error> {
@@ -158,7 +167,7 @@ impl<'de> Visitor<'de> for Typed<'_> {
         };
         let record = self.program.record(*id).ok_or_else(mismatch)?;
         let fields = record.fields.as_slice();
-        let mut slots: Vec<Option<Value>> = Vec::with_capacity(fields.len());
+        let mut slots = Scratch::take(&RECORDS);
         slots.resize(fields.len(), None);
         // Keys usually come in the declared order: the field after the last is tried first.
         let mut next = 0;
@@ -186,12 +195,48 @@ impl<'de> Visitor<'de> for Typed<'_> {
                 *slot = Some(absent(field)?);
             }
         }
-        Ok(Some(Value::List(
+        let record = Value::List(
             slots
-                .into_iter()
+                .drain(..)
                 .map(|slot| slot.unwrap_or(Value::Missing))
                 .collect(),
-        )))
+        );
+        Scratch::keep(&RECORDS, slots);
+        Ok(Some(record))
+    }
+}
+
+/// Buffers for the elements of the lists and the fields of the records being read, kept per
+/// thread (one per level of nesting in use) so that a list or record costs one allocation, of
+/// its exact size. A buffer not given back (the reader declined midway) is simply dropped.
+struct Scratch;
+
+thread_local! {
+    static LISTS: std::cell::RefCell<Vec<Vec<Value>>> = const { std::cell::RefCell::new(Vec::new()) };
+    static RECORDS: std::cell::RefCell<Vec<Vec<Option<Value>>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+    /// The empty list, shared by this thread's transactions.
+    static EMPTY: Value = Value::empty_list();
+}
+
+impl Scratch {
+    fn take<T>(pool: &'static std::thread::LocalKey<std::cell::RefCell<Vec<Vec<T>>>>) -> Vec<T> {
+        pool.try_with(|cell| cell.try_borrow_mut().ok()?.pop())
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    fn keep<T>(
+        pool: &'static std::thread::LocalKey<std::cell::RefCell<Vec<Vec<T>>>>,
+        mut buffer: Vec<T>,
+    ) {
+        buffer.clear();
+        let _ = pool.try_with(|cell| {
+            if let Ok(mut kept) = cell.try_borrow_mut() {
+                kept.push(buffer);
+            }
+        });
     }
 }
 
