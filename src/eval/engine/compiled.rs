@@ -3,11 +3,13 @@
 //! The interpreter ([`Ctx::condition`]) looks every expression up in the arena and dispatches
 //! on its kind, then on the kinds of its operands. A compiled condition has done that once: an
 //! `and` holds its operands' closures, a comparison of a path with a constant holds the path and
-//! the constant, a membership test holds its compiled set's id. Evaluation order, three-valued
-//! results, witnesses left in slots and the expressions noted as missing are exactly the
-//! interpreter's, which stays the reference: every form not specialised here is evaluated by
-//! it, and so are runs that record coverage (the interpreter records the truth of every
-//! condition it visits) and runs with [`super::RunConfig::reference`].
+//! the constant, a membership test holds its compiled set's id. Three-valued results,
+//! witnesses left in slots and the expressions noted as missing are exactly the interpreter's,
+//! and so is the evaluation order, except that a rule's `when` may try its cheap conjuncts
+//! first where that cannot change what is reported ([`compile_when`]). The interpreter stays
+//! the reference: every form not specialised here is evaluated by it, and so are runs that
+//! record coverage (the interpreter records the truth of every condition it visits) and runs
+//! with [`super::RunConfig::reference`].
 //! `tests/library.rs` (`compiled_conditions_give_what_the_interpreter_gives`) evaluates a
 //! generated corpus both ways and requires the same outcomes and records.
 
