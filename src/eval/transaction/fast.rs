@@ -220,6 +220,7 @@ thread_local! {
 }
 
 impl Scratch {
+    /// An empty buffer: a kept one, or a new one.
     fn take<T>(pool: &'static std::thread::LocalKey<std::cell::RefCell<Vec<Vec<T>>>>) -> Vec<T> {
         pool.try_with(|cell| cell.try_borrow_mut().ok()?.pop())
             .ok()
@@ -227,10 +228,15 @@ impl Scratch {
             .unwrap_or_default()
     }
 
+    /// Gives a buffer back; one grown large by an unusually long list is dropped instead, so
+    /// that a thread does not hold on to its memory.
     fn keep<T>(
         pool: &'static std::thread::LocalKey<std::cell::RefCell<Vec<Vec<T>>>>,
         mut buffer: Vec<T>,
     ) {
+        if buffer.capacity() > 256 {
+            return;
+        }
         buffer.clear();
         let _ = pool.try_with(|cell| {
             if let Ok(mut kept) = cell.try_borrow_mut() {
