@@ -330,9 +330,9 @@ enum Counted {
 const JSONL_GROUP: usize = 64;
 
 /// The JSONL groups' buffers, kept from one chunk to the next. A fresh buffer a group cost
-/// both cores a fifth of their speed: a group's buffer (a quarter of a megabyte) is freed by the
-/// writing thread, not the one that filled it, and the allocator gave the memory back to the
-/// system and faulted it in again for the next chunk.
+/// both cores about a sixth of their speed: a group's buffer (a quarter of a megabyte) is freed
+/// by the writing thread, not the one that filled it, and the allocator gave the memory back to
+/// the system and faulted it in again for the next chunk.
 #[derive(Default)]
 struct Buffers(std::sync::Mutex<Vec<Vec<u8>>>);
 
