@@ -1670,7 +1670,7 @@ fn column_index(program: &Program, table: TableId, column: u16) -> ColumnIndex {
 
 /// A rough cost of evaluating a condition once, to try the cheap parts of a `when` first: a
 /// test costs one, a quantifier its body's cost times the rows or elements it visits (for a
-/// table, as many as its index narrows to), screening a party a hundred.
+/// table, as many as its index narrows to). (A `when` that screens is not reordered.)
 fn estimated_cost(
     program: &Program,
     narrowing: &[Narrowing],
@@ -1687,7 +1687,6 @@ fn estimated_cost(
             } => {
                 let visited = match program.expr(*collection).map(|e| &e.kind) {
                     Some(ExprKind::Table(table)) => match narrowing.get(id.index()) {
-                        Some(Narrowing::Screen(_)) => 2,
                         Some(Narrowing::Lookup { found, .. }) => found
                             .first()
                             .and_then(|(position, _)| indexes.get(*position))
@@ -1700,7 +1699,6 @@ fn estimated_cost(
                 let body = estimated_cost(program, narrowing, indexes, *body);
                 (visited as u64).saturating_mul(body).saturating_add(10)
             }
-            ExprKind::Matches { .. } => 100,
             kind => kind.operands().into_iter().fold(1, |total: u64, operand| {
                 total.saturating_add(estimated_cost(program, narrowing, indexes, operand))
             }),

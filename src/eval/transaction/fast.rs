@@ -134,7 +134,7 @@ impl<'de> Visitor<'de> for Typed<'_> {
             ty: element,
             min_len: None,
         };
-        let mut values = Scratch::take(&LISTS);
+        let mut values = take_buffer(&LISTS);
         while let Some(value) = seq.next_element_seed(element)? {
             // An element may not be `null`.
             values.push(value.ok_or_else(mismatch)?);
@@ -157,7 +157,7 @@ impl<'de> Visitor<'de> for Typed<'_> {
             // One allocation, of the exact size.
             Value::List(values.drain(..).collect())
         };
-        Scratch::keep(&LISTS, values);
+        keep_buffer(&LISTS, values);
         Ok(Some(list))
     }
 
@@ -167,7 +167,7 @@ impl<'de> Visitor<'de> for Typed<'_> {
         };
         let record = self.program.record(*id).ok_or_else(mismatch)?;
         let fields = record.fields.as_slice();
-        let mut slots = Scratch::take(&RECORDS);
+        let mut slots = take_buffer(&RECORDS);
         slots.resize(fields.len(), None);
         // Keys usually come in the declared order: the field after the last is tried first.
         let mut next = 0;
@@ -201,16 +201,14 @@ impl<'de> Visitor<'de> for Typed<'_> {
                 .map(|slot| slot.unwrap_or(Value::Missing))
                 .collect(),
         );
-        Scratch::keep(&RECORDS, slots);
+        keep_buffer(&RECORDS, slots);
         Ok(Some(record))
     }
 }
 
-/// Buffers for the elements of the lists and the fields of the records being read, kept per
-/// thread (one per level of nesting in use) so that a list or record costs one allocation, of
-/// its exact size. A buffer not given back (the reader declined midway) is simply dropped.
-struct Scratch;
-
+// Buffers for the elements of the lists and the fields of the records being read, kept per
+// thread (one per level of nesting in use) so that a list or record costs one allocation, of its
+// exact size. A buffer not given back (the reader declined midway) is simply dropped.
 thread_local! {
     static LISTS: std::cell::RefCell<Vec<Vec<Value>>> = const { std::cell::RefCell::new(Vec::new()) };
     static RECORDS: std::cell::RefCell<Vec<Vec<Option<Value>>>> =
@@ -219,31 +217,29 @@ thread_local! {
     static EMPTY: Value = Value::empty_list();
 }
 
-impl Scratch {
-    /// An empty buffer: a kept one, or a new one.
-    fn take<T>(pool: &'static std::thread::LocalKey<std::cell::RefCell<Vec<Vec<T>>>>) -> Vec<T> {
-        pool.try_with(|cell| cell.try_borrow_mut().ok()?.pop())
-            .ok()
-            .flatten()
-            .unwrap_or_default()
-    }
+/// An empty buffer: a kept one, or a new one.
+fn take_buffer<T>(pool: &'static std::thread::LocalKey<std::cell::RefCell<Vec<Vec<T>>>>) -> Vec<T> {
+    pool.try_with(|cell| cell.try_borrow_mut().ok()?.pop())
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
 
-    /// Gives a buffer back; one grown large by an unusually long list is dropped instead, so
-    /// that a thread does not hold on to its memory.
-    fn keep<T>(
-        pool: &'static std::thread::LocalKey<std::cell::RefCell<Vec<Vec<T>>>>,
-        mut buffer: Vec<T>,
-    ) {
-        if buffer.capacity() > 256 {
-            return;
-        }
-        buffer.clear();
-        let _ = pool.try_with(|cell| {
-            if let Ok(mut kept) = cell.try_borrow_mut() {
-                kept.push(buffer);
-            }
-        });
+/// Gives a buffer back; one grown large by an unusually long list is dropped instead, so that
+/// a thread does not hold on to its memory.
+fn keep_buffer<T>(
+    pool: &'static std::thread::LocalKey<std::cell::RefCell<Vec<Vec<T>>>>,
+    mut buffer: Vec<T>,
+) {
+    if buffer.capacity() > 256 {
+        return;
     }
+    buffer.clear();
+    let _ = pool.try_with(|cell| {
+        if let Ok(mut kept) = cell.try_borrow_mut() {
+            kept.push(buffer);
+        }
+    });
 }
 
 /// The value of a field that is absent or `null`: its default, or missing when it is optional.
