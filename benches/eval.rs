@@ -178,6 +178,7 @@ fn throughput(c: &mut Criterion) {
                         evaluator.evaluate_bytes(line.as_bytes(), None, RunConfig::default());
                     let mut line = Vec::with_capacity(4096);
                     evaluator.write_jsonl(&evaluation, &mut line).unwrap();
+                    evaluator.recycle(evaluation);
                     black_box(line);
                 }
             })
@@ -206,6 +207,7 @@ fn throughput(c: &mut Criterion) {
                                 RunConfig::default(),
                             );
                             evaluator.write_jsonl(&evaluation, &mut text).unwrap();
+                            evaluator.recycle(evaluation);
                             text.push(b'\n');
                         }
                         text

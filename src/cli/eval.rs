@@ -176,7 +176,9 @@ pub fn run(args: &EvalArgs) -> u8 {
                             .into_iter()
                             .map(|item| {
                                 let evaluation = evaluate(&evaluator, item, args.as_of, run_config);
-                                write_line(&evaluator, &evaluation, &mut text)
+                                let counted = write_line(&evaluator, &evaluation, &mut text);
+                                evaluator.recycle(evaluation);
+                                counted
                             })
                             .collect();
                         (text, counted)

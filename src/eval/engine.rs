@@ -280,6 +280,8 @@ impl Engine {
     pub fn run(&self, transaction: Value, date: Date, config: RunConfig) -> Outcome {
         let program = &*self.program;
         let mut kept = Kept::take();
+        let mut rules = std::mem::take(&mut kept.rules);
+        rules.resize(program.rules.len(), RuleResult::NotInForce);
         kept.decision_values.clear();
         kept.decision_values.resize(program.decisions.len(), None);
         kept.contributions
@@ -295,7 +297,8 @@ impl Engine {
             within_found: kept.within_found,
             decision_values: kept.decision_values,
             contributions: kept.contributions,
-            rules: vec![RuleResult::NotInForce; program.rules.len()],
+            rules,
+            fired: kept.fired,
             screened: kept.screened,
             missing: kept.missing,
             truths: if config.coverage {
@@ -312,11 +315,12 @@ impl Engine {
             }
         }
         let matches = ctx.record_matches();
-        let decisions = ctx
-            .decision_values
-            .drain(..)
-            .map(|v| v.unwrap_or(Value::Missing))
-            .collect();
+        let mut decisions = kept.decisions;
+        decisions.extend(
+            ctx.decision_values
+                .drain(..)
+                .map(|v| v.unwrap_or(Value::Missing)),
+        );
         Kept::keep(Kept {
             decision_values: ctx.decision_values,
             contributions: ctx.contributions,
@@ -324,6 +328,9 @@ impl Engine {
             within_found: ctx.within_found,
             screened: ctx.screened,
             missing: ctx.missing,
+            fired: ctx.fired,
+            rules: Vec::new(),
+            decisions: Vec::new(),
         });
         Outcome {
             decisions,
@@ -345,7 +352,20 @@ struct Kept {
     within_found: Vec<(usize, Eccn, Box<[usize]>)>,
     screened: Vec<Screened>,
     missing: Vec<ExprId>,
+    /// Fired rules' results given back by [`Engine::recycle`], their lists and sentences
+    /// emptied but keeping their room.
+    fired: Vec<Box<Fired>>,
+    /// An outcome's `rules` and `decisions`, given back by [`Engine::recycle`].
+    rules: Vec<RuleResult>,
+    decisions: Vec<Value>,
 }
+
+/// How many fired rules' results a thread keeps for reuse: more than any transaction of the
+/// shipped library fires, few enough that the kept memory stays small.
+const KEPT_FIRED: usize = 256;
+
+/// A kept list or sentence that grew past this many elements is dropped rather than kept.
+const KEPT_ROOM: usize = 1024;
 
 thread_local! {
     static KEPT: std::cell::RefCell<Kept> = std::cell::RefCell::default();
@@ -372,7 +392,49 @@ impl Kept {
     fn keep(kept: Kept) {
         let _ = KEPT.try_with(|cell| {
             if let Ok(mut slot) = cell.try_borrow_mut() {
-                *slot = kept;
+                // What `recycle` gave back since `take` stays.
+                let Kept {
+                    rules, decisions, ..
+                } = std::mem::replace(&mut *slot, kept);
+                slot.rules = rules;
+                slot.decisions = decisions;
+            }
+        });
+    }
+}
+
+impl Engine {
+    /// Gives an outcome's memory back to this thread for the transactions it evaluates next,
+    /// so that evaluating one allocates little: its lists of results and decisions, and the
+    /// results of the rules that fired with their `sets`, sentences and bindings. Optional:
+    /// an outcome that is simply dropped frees its memory.
+    pub fn recycle(mut outcome: Outcome) {
+        let _ = KEPT.try_with(|cell| {
+            let Ok(mut kept) = cell.try_borrow_mut() else {
+                return;
+            };
+            for result in outcome.rules.drain(..) {
+                if let RuleResult::Fired(mut fired) = result {
+                    if kept.fired.len() < KEPT_FIRED
+                        && fired.sets.capacity() <= KEPT_ROOM
+                        && fired.bindings.capacity() <= KEPT_ROOM
+                        && fired.because.as_ref().map_or(0, String::capacity) <= KEPT_ROOM * 16
+                    {
+                        fired.sets.clear();
+                        fired.bindings.clear();
+                        if let Some(because) = &mut fired.because {
+                            because.clear();
+                        }
+                        kept.fired.push(fired);
+                    }
+                }
+            }
+            if outcome.rules.capacity() >= kept.rules.capacity() {
+                kept.rules = outcome.rules;
+            }
+            outcome.decisions.clear();
+            if outcome.decisions.capacity() >= kept.decisions.capacity() {
+                kept.decisions = outcome.decisions;
             }
         });
     }
@@ -533,6 +595,8 @@ struct Ctx<'e> {
     decision_values: Vec<Option<Value>>,
     contributions: Vec<Vec<Contribution>>,
     rules: Vec<RuleResult>,
+    /// Emptied results of fired rules, reused by the rules that fire.
+    fired: Vec<Box<Fired>>,
     /// Screening results per (table, party value's address).
     screened: Vec<Screened>,
     /// Expressions that read missing information while evaluating the current rule.
@@ -675,7 +739,13 @@ impl<'e> Ctx<'e> {
             self.set_result(id, RuleResult::Uncertain { missing });
             return;
         }
-        let mut sets = Vec::with_capacity(rule.outcomes.len());
+        let mut fired = self.fired.pop().unwrap_or_else(|| {
+            Box::new(Fired {
+                sets: Vec::with_capacity(rule.outcomes.len()),
+                because: None,
+                bindings: Vec::new(),
+            })
+        });
         for outcome in &rule.outcomes {
             let value = self.value(outcome.value);
             if value == Value::Missing {
@@ -692,20 +762,21 @@ impl<'e> Ctx<'e> {
                     priority: rule.priority,
                 },
             );
-            sets.push((outcome.decision, outcome.op, value));
+            fired.sets.push((outcome.decision, outcome.op, value));
         }
-        let because = rule.because.as_ref().map(|template| {
+        let kept_text = fired.because.take();
+        fired.because = rule.because.as_ref().map(|template| {
             // Room for the text and a short value per blank, so that it seldom grows.
-            let mut text = String::with_capacity(
-                template
-                    .parts
-                    .iter()
-                    .map(|part| match part {
-                        crate::semantic::ir::TemplatePart::Text(t) => t.len(),
-                        crate::semantic::ir::TemplatePart::Value(_) => 24,
-                    })
-                    .sum(),
-            );
+            let room = template
+                .parts
+                .iter()
+                .map(|part| match part {
+                    crate::semantic::ir::TemplatePart::Text(t) => t.len(),
+                    crate::semantic::ir::TemplatePart::Value(_) => 24,
+                })
+                .sum();
+            let mut text = kept_text.unwrap_or_default();
+            text.reserve(room);
             for part in &template.parts {
                 match part {
                     crate::semantic::ir::TemplatePart::Text(t) => text.push_str(t),
@@ -714,18 +785,10 @@ impl<'e> Ctx<'e> {
             }
             text
         });
-        let bindings = match rule.when {
-            Some(when) if self.config.bindings => self.bindings(when),
-            _ => Vec::new(),
-        };
-        self.set_result(
-            id,
-            RuleResult::Fired(Box::new(Fired {
-                sets,
-                because,
-                bindings,
-            })),
-        );
+        if let (Some(when), true) = (rule.when, self.config.bindings) {
+            fired.bindings = self.bindings(when);
+        }
+        self.set_result(id, RuleResult::Fired(fired));
     }
 
     /// A rule's `when` or `unless`: by its compiled closure, or by the interpreter when

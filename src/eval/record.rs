@@ -303,6 +303,14 @@ impl Evaluator {
         }
     }
 
+    /// Gives a decided evaluation's memory back to this thread for the next ones
+    /// ([`Engine::recycle`]): for batches, which write a record and move on.
+    pub fn recycle(&self, evaluation: Evaluation) {
+        if let Evaluation::Decided { outcome, .. } = evaluation {
+            Engine::recycle(outcome);
+        }
+    }
+
     /// The record of an evaluation, and its outcome when it was decided (for explanations).
     pub fn into_record(&self, evaluation: Evaluation) -> (DecisionRecord, Option<Outcome>) {
         match evaluation {
