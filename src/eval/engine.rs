@@ -748,7 +748,7 @@ impl<'e> Ctx<'e> {
         });
         for outcome in &rule.outcomes {
             let value = self.value(outcome.value);
-            if value == Value::Missing {
+            if value.is_missing() {
                 // The outcome names a value the transaction or table does not give (an
                 // entry's policy left empty): the decision cannot be known.
                 self.contribute_unknown(outcome.decision, rule.priority);
@@ -982,7 +982,7 @@ impl<'e> Ctx<'e> {
             ExprKind::Const(value) => value.clone(),
             ExprKind::Path(path) => {
                 let current = self.read(path).clone();
-                if current == Value::Missing {
+                if current.is_missing() {
                     self.note_missing(id);
                 }
                 current
@@ -1109,7 +1109,7 @@ impl<'e> Ctx<'e> {
     fn note_missing_path(&mut self, id: ExprId) {
         let missing_path = matches!(
             self.expr(id).map(|e| &e.kind),
-            Some(ExprKind::Path(path)) if *self.read(path) == Value::Missing
+            Some(ExprKind::Path(path)) if self.read(path).is_missing()
         );
         if missing_path {
             self.note_missing(id);
@@ -1133,7 +1133,7 @@ impl<'e> Ctx<'e> {
     }
 
     fn constant_member(&self, set: SetId, element: &Value, mode: Membership) -> Truth {
-        if *element == Value::Missing {
+        if element.is_missing() {
             return Truth::Unknown;
         }
         let Some(version) = self.engine.program.set(set).and_then(|s| s.at(self.date)) else {
@@ -1341,7 +1341,7 @@ impl<'e> Ctx<'e> {
     }
 
     fn membership(&mut self, element: &Value, collection: &Collection, mode: Membership) -> Truth {
-        if *element == Value::Missing {
+        if element.is_missing() {
             return Truth::Unknown;
         }
         match collection {
@@ -1350,7 +1350,7 @@ impl<'e> Ctx<'e> {
                 // A path (`row.eccn`, `item.categories`) is read where it lies.
                 let peeked = self
                     .peek(*expr)
-                    .map(|scope| (member_of(mode, element, scope), *scope == Value::Missing));
+                    .map(|scope| (member_of(mode, element, scope), scope.is_missing()));
                 match peeked {
                     Some((truth, scope_missing)) => {
                         if scope_missing {
@@ -1522,8 +1522,8 @@ fn walk<'v>(root: &'v Value, path: &Path) -> &'v Value {
 /// is asked of a value that is not a list.
 fn presence(value: &Value, test: PresenceTest) -> Option<bool> {
     Some(match test {
-        PresenceTest::Missing => *value == Value::Missing,
-        PresenceTest::NotMissing => *value != Value::Missing,
+        PresenceTest::Missing => value.is_missing(),
+        PresenceTest::NotMissing => !value.is_missing(),
         PresenceTest::Empty | PresenceTest::NotEmpty => match value {
             Value::List(items) => items.is_empty() == (test == PresenceTest::Empty),
             _ => return None,
@@ -1572,7 +1572,7 @@ fn finish(kind: QuantifierKind, result: Truth) -> Truth {
 }
 
 fn compare(op: Comparison, a: &Value, b: &Value) -> Truth {
-    if *a == Value::Missing || *b == Value::Missing {
+    if a.is_missing() || b.is_missing() {
         return Truth::Unknown;
     }
     let ordering = match (a, b) {

@@ -188,6 +188,13 @@ impl Value {
     pub fn empty_list() -> Value {
         Value::List(Arc::from(Vec::new()))
     }
+
+    /// Whether the value is [`Value::Missing`]: a test of the tag alone, where comparing with
+    /// `==` would call the derived equality of the whole enum.
+    #[inline]
+    pub fn is_missing(&self) -> bool {
+        matches!(self, Value::Missing)
+    }
 }
 
 #[cfg(test)]

@@ -298,14 +298,14 @@ fn member_of_path(
     let scope_path = matches!(scope_operand, Operand::Path(_));
     Some(Box::new(move |ctx| {
         let value = element_operand.read(ctx);
-        let (truth, element_missing, scope_missing) = if *value == Value::Missing {
+        let (truth, element_missing, scope_missing) = if value.is_missing() {
             (Truth::Unknown, element_path, false)
         } else {
             let scope_value = scope_operand.read(ctx);
             (
                 member_of(mode, value, scope_value),
                 false,
-                scope_path && *scope_value == Value::Missing,
+                scope_path && scope_value.is_missing(),
             )
         };
         if element_missing {
