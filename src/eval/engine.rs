@@ -85,6 +85,45 @@ struct ColumnIndex {
     missing: Box<[usize]>,
 }
 
+/// The rows an ECCN found in one `within` index, for the rest of a transaction.
+struct WithinFound {
+    /// The index (into `Engine::indexes`).
+    position: usize,
+    eccn: Eccn,
+    rows: Box<[usize]>,
+    /// The guarded quantifiers ([`SiteMasks`]) that may visit one of these rows on the
+    /// transaction's date.
+    sites: u64,
+}
+
+/// For one `within` index: which guarded quantifiers may visit each row of its table. A
+/// quantifier over the table that is narrowed by the index gets a bit; a row's mask has the
+/// bit unless the quantifier passes over the row (`Narrowing::Lookup::allowed`).
+#[derive(Default)]
+struct SiteMasks {
+    /// The table (by index).
+    table: usize,
+    /// Per row.
+    rows: Box<[u64]>,
+}
+
+/// A test that shows a rule's `when` false without evaluating it. The `when` is, or has as a
+/// conjunct, `any X in LIST where ...` whose body has as a conjunct `any c in TABLE where ...`
+/// narrowed by an index of ECCNs (`X.eccn within c.column`). When every element of the list
+/// has an ECCN and none finds a row in force that the inner quantifier visits, that quantifier
+/// is false for every element, so the body is, so the `when` is. Rules that fire, or whose
+/// `when` is unknown, are never skipped: an element without an ECCN stops the test.
+struct Guard {
+    /// The list of the transaction (`items`).
+    list: Path,
+    /// The ECCN the index is asked about, a path from the element (`item.eccn`).
+    key: Path,
+    /// The index (into `Engine::indexes`).
+    position: usize,
+    /// The inner quantifier's bit in [`SiteMasks`].
+    site: u64,
+}
+
 /// The rows a quantifier over a table visits.
 enum Rows<'e> {
     /// Every row.
@@ -145,6 +184,10 @@ pub struct Engine {
     /// Per rule (by [`RuleId`]): its `when` and `unless` compiled into closures, which
     /// evaluate them unless coverage is being recorded.
     conditions: Vec<(Option<Cond>, Option<Cond>)>,
+    /// Per index (by position in `indexes`): the guarded quantifiers each row may be visited by.
+    site_masks: Vec<SiteMasks>,
+    /// Per rule (by [`RuleId`]): the test that may show its `when` false without evaluating it.
+    guards: Vec<Option<Guard>>,
 }
 
 impl Engine {
@@ -246,6 +289,12 @@ impl Engine {
                 };
             }
         }
+        let (site_masks, sites) = site_masks(&program, &narrowing, &indexes);
+        let guards = program
+            .rules
+            .iter()
+            .map(|rule| guard(&program, &narrowing, &sites, rule.when?))
+            .collect();
         let conditions = program
             .rules
             .iter()
@@ -268,12 +317,20 @@ impl Engine {
             narrowing,
             indexes,
             conditions,
+            site_masks,
+            guards,
         }
     }
 
     /// The checked program.
     pub fn program(&self) -> &Program {
         &self.program
+    }
+
+    /// Whether a rule has a guard: a test of its items' ECCNs that may show its `when` false
+    /// without evaluating it (see `docs/ARCHITECTURE.md`). For tests and tools.
+    pub fn is_guarded(&self, rule: RuleId) -> bool {
+        matches!(self.guards.get(rule.index()), Some(Some(_)))
     }
 
     /// Evaluates one validated transaction on `date`.
@@ -349,11 +406,13 @@ struct Kept {
     decision_values: Vec<Option<Value>>,
     contributions: Vec<Vec<Contribution>>,
     spare: Vec<Vec<usize>>,
-    within_found: Vec<(usize, Eccn, Box<[usize]>)>,
+    within_found: Vec<WithinFound>,
     screened: Vec<Screened>,
     missing: Vec<ExprId>,
     /// Fired rules' results given back by [`Engine::recycle`], their lists and sentences
-    /// emptied but keeping their room.
+    /// emptied but keeping their room. Boxed as [`RuleResult::Fired`] holds them, so that
+    /// reusing one moves a pointer.
+    #[allow(clippy::vec_box)]
     fired: Vec<Box<Fired>>,
     /// An outcome's `rules` and `decisions`, given back by [`Engine::recycle`].
     rules: Vec<RuleResult>,
@@ -591,11 +650,12 @@ struct Ctx<'e> {
     /// Emptied buffers of candidate rows, reused by lookups so that they do not allocate.
     spare: Vec<Vec<usize>>,
     /// The rows `ECCN within row.column` lookups found: (index, ECCN, rows).
-    within_found: Vec<(usize, Eccn, Box<[usize]>)>,
+    within_found: Vec<WithinFound>,
     decision_values: Vec<Option<Value>>,
     contributions: Vec<Vec<Contribution>>,
     rules: Vec<RuleResult>,
-    /// Emptied results of fired rules, reused by the rules that fire.
+    /// Emptied results of fired rules, reused by the rules that fire (boxed, as in `Kept`).
+    #[allow(clippy::vec_box)]
     fired: Vec<Box<Fired>>,
     /// Screening results per (table, party value's address).
     screened: Vec<Screened>,
@@ -667,6 +727,17 @@ impl<'e> Ctx<'e> {
         let Some(rule) = program.rule(id) else { return };
         if !rule.dates.contains(self.date) {
             return;
+        }
+        // A rule its guard refutes did not fire, as evaluating its `when` would find, and keeps
+        // nothing of it. Explanations evaluate it (they report the failed condition and its
+        // values), and so do coverage and the reference interpreter.
+        if !self.config.why_not && !self.config.coverage && !self.config.reference {
+            if let Some(Some(guard)) = engine.guards.get(id.index()) {
+                if self.refuted(guard) {
+                    self.set_result(id, RuleResult::NotFired { why: None });
+                    return;
+                }
+            }
         }
         let slots = rule.slots.len();
         self.frame.truncate(slots);
@@ -1302,19 +1373,34 @@ impl<'e> Ctx<'e> {
                     _ => return None,
                 };
                 let mut rows = self.spare.pop().unwrap_or_default();
-                // Rules that read one Control List table ask it about the same ECCN again and
-                // again: the rows found are kept for the rest of the transaction.
-                if let Some((_, _, found)) = self
-                    .within_found
-                    .iter()
-                    .find(|(at, key, _)| *at == position && *key == eccn)
-                {
-                    rows.extend_from_slice(found);
-                    return Some(Rows::Gathered(rows));
+                match self.within(position, eccn) {
+                    Some(found) => rows.extend_from_slice(&found.rows),
+                    None => {
+                        self.spare.push(rows);
+                        return None;
+                    }
                 }
+                Some(Rows::Gathered(rows))
+            }
+        }
+    }
+
+    /// The rows of index `position` an ECCN may lie within, found once per transaction: rules
+    /// that read one Control List table ask it about the same ECCN again and again.
+    fn within(&mut self, position: usize, eccn: Eccn) -> Option<&WithinFound> {
+        let at = match self
+            .within_found
+            .iter()
+            .position(|found| found.position == position && found.eccn == eccn)
+        {
+            Some(at) => at,
+            None => {
+                let engine: &'e Engine = self.engine;
+                let index = engine.indexes.get(position)?;
                 // Rows whose ECCN is the key or one of its ancestors (the key lies within them),
                 // rows whose ECCN lies below the key (the key is not detailed enough), and rows
                 // whose ECCN is missing.
+                let mut rows = self.spare.pop().unwrap_or_default();
                 rows.extend_from_slice(&index.missing);
                 for depth in 0..=eccn.depth() {
                     if let Some(found) = index.eccns.get(&eccn.truncated(depth)) {
@@ -1326,11 +1412,54 @@ impl<'e> Ctx<'e> {
                 }
                 rows.sort_unstable();
                 rows.dedup();
-                self.within_found
-                    .push((position, eccn, rows.clone().into_boxed_slice()));
-                Some(Rows::Gathered(rows))
+                // The quantifiers that may visit one of these rows today.
+                let mut sites = 0;
+                if let Some(masks) = engine.site_masks.get(position) {
+                    let table_rows = engine
+                        .table_rows
+                        .get(masks.table)
+                        .map_or(&[][..], Vec::as_slice);
+                    for &row in &rows {
+                        if table_rows
+                            .get(row)
+                            .is_some_and(|(dates, _)| dates.contains(self.date))
+                        {
+                            sites |= masks.rows.get(row).copied().unwrap_or(0);
+                        }
+                    }
+                }
+                self.within_found.push(WithinFound {
+                    position,
+                    eccn,
+                    rows: rows.as_slice().into(),
+                    sites,
+                });
+                rows.clear();
+                self.spare.push(rows);
+                self.within_found.len() - 1
+            }
+        };
+        self.within_found.get(at)
+    }
+
+    /// Whether a rule's guard shows its `when` false without evaluating it: no element of the
+    /// list has an ECCN whose rows the guarded quantifier could visit.
+    fn refuted(&mut self, guard: &Guard) -> bool {
+        let Value::List(items) = walk(self.transaction, &guard.list) else {
+            return false;
+        };
+        for item in items.iter() {
+            let Value::Eccn(eccn) = walk(item, &guard.key) else {
+                return false;
+            };
+            if self
+                .within(guard.position, *eccn)
+                .map_or(true, |found| found.sites & guard.site != 0)
+            {
+                return false;
             }
         }
+        true
     }
 
     #[inline]
@@ -1729,6 +1858,114 @@ fn column_index(program: &Program, table: TableId, column: u16) -> ColumnIndex {
         .collect();
     index.missing = missing.into_boxed_slice();
     index
+}
+
+/// Gives each `any` quantifier over a table narrowed first by a `within` index a bit (up to 64
+/// per index), and each index the masks of its table's rows: the bits of the quantifiers that
+/// may visit the row. Returns the masks by index position, and the bits by quantifier.
+fn site_masks(
+    program: &Program,
+    narrowing: &[Narrowing],
+    indexes: &[ColumnIndex],
+) -> (Vec<SiteMasks>, FxHashMap<ExprId, (usize, u64)>) {
+    let mut masks: Vec<SiteMasks> = indexes.iter().map(|_| SiteMasks::default()).collect();
+    let mut sites = FxHashMap::default();
+    let mut count = vec![0u32; indexes.len()];
+    for (index, expr) in program.exprs.iter().enumerate() {
+        let ExprKind::Quantifier {
+            kind: QuantifierKind::Any,
+            collection,
+            ..
+        } = &expr.kind
+        else {
+            continue;
+        };
+        let Some(ExprKind::Table(table)) = program.expr(*collection).map(|e| &e.kind) else {
+            continue;
+        };
+        let Some(Narrowing::Lookup { found, allowed }) = narrowing.get(index) else {
+            continue;
+        };
+        let Some((position, LookupHint::Within { .. })) = found.first() else {
+            continue;
+        };
+        let (Some(mask), Some(used)) = (masks.get_mut(*position), count.get_mut(*position)) else {
+            continue;
+        };
+        if *used >= u64::BITS {
+            continue;
+        }
+        let bit = 1u64 << *used;
+        *used += 1;
+        if mask.rows.is_empty() {
+            let rows = program.table(*table).map_or(0, |t| t.rows.len());
+            *mask = SiteMasks {
+                table: table.index(),
+                rows: vec![0; rows].into_boxed_slice(),
+            };
+        }
+        for (row, cell) in mask.rows.iter_mut().enumerate() {
+            if allowed
+                .as_ref()
+                .map_or(true, |allowed| allowed.get(row) != Some(&false))
+            {
+                *cell |= bit;
+            }
+        }
+        sites.insert(ExprId::from_index(index), (*position, bit));
+    }
+    (masks, sites)
+}
+
+/// The guard of a rule whose `when` has the shape [`Guard`] describes. None for a `when` that
+/// screens parties: the parties it screens are reported whether or not it holds.
+fn guard(
+    program: &Program,
+    narrowing: &[Narrowing],
+    sites: &FxHashMap<ExprId, (usize, u64)>,
+    when: ExprId,
+) -> Option<Guard> {
+    if compiled::holds_some(program, when, |kind| {
+        matches!(kind, ExprKind::Matches { .. })
+    }) {
+        return None;
+    }
+    conjuncts(program, when).into_iter().find_map(|conjunct| {
+        let ExprKind::Quantifier {
+            kind: QuantifierKind::Any,
+            slot,
+            collection,
+            body,
+        } = &program.expr(conjunct)?.kind
+        else {
+            return None;
+        };
+        let ExprKind::Path(list) = &program.expr(*collection)?.kind else {
+            return None;
+        };
+        if list.root != PathRoot::Transaction {
+            return None;
+        }
+        conjuncts(program, *body).into_iter().find_map(|inner| {
+            let (position, site) = *sites.get(&inner)?;
+            let Some(Narrowing::Lookup { found, .. }) = narrowing.get(inner.index()) else {
+                return None;
+            };
+            let Some((_, LookupHint::Within { eccn, .. })) = found.first() else {
+                return None;
+            };
+            // The key is a path from the element.
+            let ExprKind::Path(key) = &program.expr(*eccn)?.kind else {
+                return None;
+            };
+            (key.root == PathRoot::Slot(*slot)).then(|| Guard {
+                list: list.clone(),
+                key: key.clone(),
+                position,
+                site,
+            })
+        })
+    })
 }
 
 /// A rough cost of evaluating a condition once, to try the cheap parts of a `when` first: a

@@ -211,7 +211,7 @@ fn connective<const AND: bool>(program: &Program, items: &[ExprId]) -> Cond {
 }
 
 /// Whether an expression or one of its operands, at any depth, is of a kind.
-fn holds_some(program: &Program, id: ExprId, kind: impl Fn(&ExprKind) -> bool) -> bool {
+pub(super) fn holds_some(program: &Program, id: ExprId, kind: impl Fn(&ExprKind) -> bool) -> bool {
     let mut stack = vec![id];
     while let Some(id) = stack.pop() {
         let Some(expr) = program.expr(id) else {
