@@ -188,6 +188,8 @@ pub struct Engine {
     site_masks: Vec<SiteMasks>,
     /// Per rule (by [`RuleId`]): the test that may show its `when` false without evaluating it.
     guards: Vec<Option<Guard>>,
+    /// Whether `order` runs every rule once, so that a transaction sets every rule's result.
+    runs_every_rule: bool,
 }
 
 impl Engine {
@@ -290,6 +292,15 @@ impl Engine {
             }
         }
         let (site_masks, sites) = site_masks(&program, &narrowing, &indexes);
+        let mut runs = vec![0u32; program.rules.len()];
+        for step in &order {
+            if let Step::Rule(rule) = step {
+                if let Some(count) = runs.get_mut(rule.index()) {
+                    *count += 1;
+                }
+            }
+        }
+        let runs_every_rule = runs.iter().all(|count| *count == 1);
         let guards = program
             .rules
             .iter()
@@ -319,6 +330,7 @@ impl Engine {
             conditions,
             site_masks,
             guards,
+            runs_every_rule,
         }
     }
 
@@ -338,7 +350,12 @@ impl Engine {
         let program = &*self.program;
         let mut kept = Kept::take();
         let mut rules = std::mem::take(&mut kept.rules);
-        rules.resize(program.rules.len(), RuleResult::NotInForce);
+        // A kept list holds the results of the thread's previous transaction, less its fired
+        // rules; when the order runs every rule, each is set again, so it is not reset.
+        if !self.runs_every_rule || rules.len() != program.rules.len() {
+            rules.clear();
+            rules.resize(program.rules.len(), RuleResult::NotInForce);
+        }
         kept.decision_values.clear();
         kept.decision_values.resize(program.decisions.len(), None);
         kept.contributions
@@ -472,8 +489,15 @@ impl Engine {
             let Ok(mut kept) = cell.try_borrow_mut() else {
                 return;
             };
-            for result in outcome.rules.drain(..) {
-                if let RuleResult::Fired(mut fired) = result {
+            // The other results own nothing, or are dropped when the next transaction sets
+            // them; the list is kept as it is.
+            for result in &mut outcome.rules {
+                if !matches!(result, RuleResult::Fired(_)) {
+                    continue;
+                }
+                if let RuleResult::Fired(mut fired) =
+                    std::mem::replace(result, RuleResult::NotInForce)
+                {
                     if kept.fired.len() < KEPT_FIRED
                         && fired.sets.capacity() <= KEPT_ROOM
                         && fired.bindings.capacity() <= KEPT_ROOM
@@ -726,6 +750,7 @@ impl<'e> Ctx<'e> {
         let program = &*engine.program;
         let Some(rule) = program.rule(id) else { return };
         if !rule.dates.contains(self.date) {
+            self.set_result(id, RuleResult::NotInForce);
             return;
         }
         // A rule its guard refutes did not fire, as evaluating its `when` would find, and keeps
