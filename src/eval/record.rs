@@ -388,7 +388,7 @@ impl Evaluator {
             decisions: Some(decisions),
             matches: match_records(program, outcome),
             fired,
-            obligations: obligations(program, outcome)
+            obligations: obligations(program, None, outcome)
                 .map(|s| s.to_string())
                 .collect(),
             overridden,
@@ -476,11 +476,18 @@ fn rule_results<'p>(
 }
 
 /// The texts of the `obligations` decision, when the program declares it.
-fn obligations<'p>(program: &'p Program, outcome: &'p Outcome) -> impl Iterator<Item = &'p str> {
-    let items: &[Value] = program
-        .decisions
-        .iter()
-        .position(|d| &*d.name == "obligations")
+fn obligations<'p>(
+    program: &'p Program,
+    position: Option<usize>,
+    outcome: &'p Outcome,
+) -> impl Iterator<Item = &'p Arc<str>> {
+    let items: &[Value] = position
+        .or_else(|| {
+            program
+                .decisions
+                .iter()
+                .position(|d| &*d.name == "obligations")
+        })
         .and_then(|index| outcome.decisions.get(index))
         .and_then(|value| match value {
             Value::List(items) => Some(&**items),
@@ -488,7 +495,7 @@ fn obligations<'p>(program: &'p Program, outcome: &'p Outcome) -> impl Iterator<
         })
         .unwrap_or(&[]);
     items.iter().filter_map(|v| match v {
-        Value::String(s) => Some(&**s),
+        Value::String(s) => Some(s),
         _ => None,
     })
 }

@@ -3,7 +3,8 @@
 //! `vigil eval --format jsonl` writes millions of records; this writer produces exactly the
 //! bytes `serde_json::to_string` gives for the [`DecisionRecord`] built by
 //! [`Evaluator::into_record`], without building it. Everything the library fixes — rule
-//! names, citations, `file:line`, decision names, the engine block — is escaped once, when
+//! names, citations, `file:line`, decision names, the engine block, the `sets` of a rule whose
+//! outcomes are constants, the strings the outcomes add (obligations) — is escaped once, when
 //! the evaluator is built ([`JsonParts`]); only the transaction's values and the `because`
 //! sentences are escaped per record. The rare parts (screening hits, overridden and
 //! indeterminate rules, decimals) go through serde. The test
@@ -17,12 +18,21 @@ use super::{
 };
 use crate::date::Date;
 use crate::eval::engine::{Outcome, RuleResult};
-use crate::semantic::ir::{DecisionId, OutcomeOp, Program, Type, Value};
+use crate::hash::FxHashMap;
+use crate::semantic::ir::{DecisionId, ExprKind, OutcomeOp, Program, Type, Value};
 
 /// The pieces of every record that the library fixes, escaped once.
 pub(super) struct JsonParts {
     /// Per rule: `{"rule":"…","cite":"…","sets":`.
     rule_head: Vec<Box<[u8]>>,
+    /// Per rule whose outcomes are all constants, on distinct decisions: its `rule_head` with
+    /// the `sets` map and `,"because":` after it, which is the same whenever the rule fires.
+    rule_head_with_sets: Vec<Option<Box<[u8]>>>,
+    /// The strings the library's outcomes add to decisions (obligations), quoted and escaped,
+    /// by the address of their text: a decision's list holds the constant itself.
+    constant_strings: FxHashMap<usize, Box<[u8]>>,
+    /// The position of the `obligations` decision.
+    obligations: Option<usize>,
     /// Per rule: `,"at":"…"}`.
     rule_tail: Vec<Box<[u8]>>,
     /// Per decision: `"name":`.
@@ -37,7 +47,7 @@ impl JsonParts {
         rule_at: &[std::sync::Arc<str>],
         info: &EngineInfo,
     ) -> Self {
-        let rule_head = program
+        let rule_head: Vec<Box<[u8]>> = program
             .rules
             .iter()
             .map(|rule| {
@@ -52,6 +62,37 @@ impl JsonParts {
                 head.into_boxed_slice()
             })
             .collect();
+        let mut constant_strings = FxHashMap::default();
+        let rule_head_with_sets = program
+            .rules
+            .iter()
+            .zip(&rule_head)
+            .map(|(rule, head)| {
+                let mut sets = Vec::with_capacity(rule.outcomes.len());
+                for outcome in &rule.outcomes {
+                    let ExprKind::Const(value) = &program.expr(outcome.value)?.kind else {
+                        return None;
+                    };
+                    if value.is_missing() {
+                        return None;
+                    }
+                    if let Value::String(text) = value {
+                        let mut quoted = Vec::new();
+                        string(&mut quoted, text);
+                        constant_strings.insert(address(text), quoted.into_boxed_slice());
+                    }
+                    sets.push((outcome.decision, outcome.op, value.clone()));
+                }
+                let mut bytes = head.to_vec();
+                write_sets(&mut bytes, program, &sets, &FxHashMap::default()).ok()?;
+                bytes.extend_from_slice(b",\"because\":");
+                Some(bytes.into_boxed_slice())
+            })
+            .collect();
+        let obligations = program
+            .decisions
+            .iter()
+            .position(|d| &*d.name == "obligations");
         let rule_tail = (0..program.rules.len())
             .map(|index| {
                 let mut tail = b",\"at\":".to_vec();
@@ -77,6 +118,9 @@ impl JsonParts {
         record_tail.extend_from_slice(b"}}");
         JsonParts {
             rule_head,
+            rule_head_with_sets,
+            constant_strings,
+            obligations,
             rule_tail,
             decision_key,
             record_tail: record_tail.into_boxed_slice(),
@@ -121,9 +165,19 @@ pub(super) fn write_decided(
         match result {
             RuleResult::Fired(fired) => {
                 separate(out, &mut first);
-                out.extend_from_slice(parts.rule_head.get(index).map_or(&[][..], |h| h));
-                sets(out, program, &fired.sets)?;
-                out.extend_from_slice(b",\"because\":");
+                // A rule that set every outcome it has (none was missing) to its constants.
+                let whole_head = parts.rule_head_with_sets.get(index).and_then(|head| {
+                    let rule = program.rules.get(index)?;
+                    (fired.sets.len() == rule.outcomes.len()).then_some(head.as_deref()?)
+                });
+                match whole_head {
+                    Some(head) => out.extend_from_slice(head),
+                    None => {
+                        out.extend_from_slice(parts.rule_head.get(index).map_or(&[][..], |h| h));
+                        write_sets(out, program, &fired.sets, &parts.constant_strings)?;
+                        out.extend_from_slice(b",\"because\":");
+                    }
+                }
                 match &fired.because {
                     Some(because) => string(out, because),
                     None => out.extend_from_slice(b"null"),
@@ -137,9 +191,12 @@ pub(super) fn write_decided(
     }
     out.extend_from_slice(b"],\"obligations\":[");
     let mut first = true;
-    for obligation in obligations(program, outcome) {
+    for obligation in obligations(program, parts.obligations, outcome) {
         separate(out, &mut first);
-        string(out, obligation);
+        match parts.constant_strings.get(&address(obligation)) {
+            Some(quoted) => out.extend_from_slice(quoted),
+            None => string(out, obligation),
+        }
     }
     out.push(b']');
     let rules = || rule_results(program, outcome);
@@ -175,11 +232,17 @@ fn separate(out: &mut Vec<u8>, first: &mut bool) {
     }
 }
 
-/// A fired rule's `sets` map, as `fired_sets` builds it.
-fn sets(
+/// The address of a string's text, which identifies a constant of the library.
+fn address(text: &std::sync::Arc<str>) -> usize {
+    std::sync::Arc::as_ptr(text).cast::<u8>() as usize
+}
+
+/// A fired rule's `sets` map, as `fired_sets` builds it. `quoted` holds strings already escaped.
+fn write_sets(
     out: &mut Vec<u8>,
     program: &Program,
     sets: &[(DecisionId, OutcomeOp, Value)],
+    quoted: &FxHashMap<usize, Box<[u8]>>,
 ) -> serde_json::Result<()> {
     let repeated = sets.iter().enumerate().any(|(i, (decision, _, _))| {
         sets.iter()
@@ -198,16 +261,24 @@ fn sets(
         separate(out, &mut first);
         string(out, &d.name);
         out.push(b':');
-        match op {
-            OutcomeOp::Set => typed(out, program, value, &d.value_type)?,
-            OutcomeOp::Include => {
+        let escaped = match value {
+            Value::String(text) => quoted.get(&address(text)),
+            _ => None,
+        };
+        match (op, escaped) {
+            (OutcomeOp::Set, Some(escaped)) => out.extend_from_slice(escaped),
+            (OutcomeOp::Set, None) => typed(out, program, value, &d.value_type)?,
+            (OutcomeOp::Include, _) => {
                 out.push(b'[');
-                typed(
-                    out,
-                    program,
-                    value,
-                    d.value_type.element().unwrap_or(&Type::Error),
-                )?;
+                match escaped {
+                    Some(escaped) => out.extend_from_slice(escaped),
+                    None => typed(
+                        out,
+                        program,
+                        value,
+                        d.value_type.element().unwrap_or(&Type::Error),
+                    )?,
+                }
                 out.push(b']');
             }
         }

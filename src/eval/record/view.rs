@@ -74,7 +74,7 @@ impl Serialize for RecordJson<'_> {
                 })
             }),
         )?;
-        record.serialize_field("obligations", &Seq(|| obligations(program, outcome)))?;
+        record.serialize_field("obligations", &Seq(|| obligations(program, None, outcome)))?;
         if any_overridden {
             record.serialize_field(
                 "overridden",
