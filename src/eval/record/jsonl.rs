@@ -6,20 +6,20 @@
 //! names, citations, `file:line`, decision names, the engine block, the `sets` of a rule whose
 //! outcomes are constants, the strings the outcomes add (obligations) — is escaped once, when
 //! the evaluator is built ([`JsonParts`]); only the transaction's values and the `because`
-//! sentences are escaped per record. The rare parts (screening hits, overridden and
-//! indeterminate rules, decimals) go through serde. The test
+//! sentences are escaped per record; screening hits, overridden and indeterminate rules are
+//! written from pieces escaped once per rule (what an indeterminate rule says of a missing
+//! expression, once per expression, when first needed). Decimals go through serde. The test
 //! `tests/library.rs::records_serialise_as_their_views` holds the bytes to serde's.
 
 use serde_json::Value as Json;
 
 use super::{
-    decision_values, fired_sets, match_records, obligations, rule_results, to_json, EngineInfo,
-    Evaluator,
+    decision_values, describe_missing, fired_sets, obligations, to_json, EngineInfo, Evaluator,
 };
 use crate::date::Date;
 use crate::eval::engine::{Outcome, RuleResult};
 use crate::hash::FxHashMap;
-use crate::semantic::ir::{DecisionId, ExprKind, OutcomeOp, Program, Type, Value};
+use crate::semantic::ir::{DecisionId, ExprId, ExprKind, OutcomeOp, Program, Type, Value};
 
 /// The pieces of every record that the library fixes, escaped once.
 pub(super) struct JsonParts {
@@ -33,6 +33,16 @@ pub(super) struct JsonParts {
     constant_strings: FxHashMap<usize, Box<[u8]>>,
     /// The position of the `obligations` decision.
     obligations: Option<usize>,
+    /// Per rule: `{"rule":"…","by":`, the head of its `overridden` entry.
+    overridden_head: Vec<Box<[u8]>>,
+    /// Per rule: its name quoted, as the `by` of the rules it overrides.
+    quoted_name: Vec<Box<[u8]>>,
+    /// Per rule: `{"rule":"…","cite":"…","decisions":[…],"missing":[`, the head of its
+    /// `indeterminate` entry (whose tail is the rule's `,"at":"…"}`).
+    indeterminate_head: Vec<Box<[u8]>>,
+    /// Per expression: what an `indeterminate` entry says of it when it is missing, quoted,
+    /// escaped when first needed.
+    missing_text: Vec<std::sync::OnceLock<Box<[u8]>>>,
     /// Per rule: `,"at":"…"}`.
     rule_tail: Vec<Box<[u8]>>,
     /// Per decision: `"name":`.
@@ -93,6 +103,61 @@ impl JsonParts {
             .decisions
             .iter()
             .position(|d| &*d.name == "obligations");
+        let quoted_name: Vec<Box<[u8]>> = program
+            .rules
+            .iter()
+            .map(|rule| {
+                let mut quoted = Vec::new();
+                string(&mut quoted, &rule.name);
+                quoted.into_boxed_slice()
+            })
+            .collect();
+        let overridden_head = quoted_name
+            .iter()
+            .map(|name| {
+                let mut head = b"{\"rule\":".to_vec();
+                head.extend_from_slice(name);
+                head.extend_from_slice(b",\"by\":");
+                head.into_boxed_slice()
+            })
+            .collect();
+        let indeterminate_head = program
+            .rules
+            .iter()
+            .zip(&quoted_name)
+            .map(|(rule, name)| {
+                let mut head = b"{\"rule\":".to_vec();
+                head.extend_from_slice(name);
+                head.extend_from_slice(b",\"cite\":");
+                match &rule.cite {
+                    Some(cite) => string(&mut head, cite),
+                    None => head.extend_from_slice(b"null"),
+                }
+                head.extend_from_slice(b",\"decisions\":[");
+                // As `Evaluator::indeterminate` lists them: by outcome, repeats in a row once.
+                let mut last = None;
+                for outcome in &rule.outcomes {
+                    let Some(decision) = program.decision(outcome.decision) else {
+                        continue;
+                    };
+                    if last == Some(outcome.decision) {
+                        continue;
+                    }
+                    if last.is_some() {
+                        head.push(b',');
+                    }
+                    last = Some(outcome.decision);
+                    string(&mut head, &decision.name);
+                }
+                head.extend_from_slice(b"],\"missing\":[");
+                head.into_boxed_slice()
+            })
+            .collect();
+        let missing_text = program
+            .exprs
+            .iter()
+            .map(|_| std::sync::OnceLock::new())
+            .collect();
         let rule_tail = (0..program.rules.len())
             .map(|index| {
                 let mut tail = b",\"at\":".to_vec();
@@ -121,6 +186,10 @@ impl JsonParts {
             rule_head_with_sets,
             constant_strings,
             obligations,
+            overridden_head,
+            quoted_name,
+            indeterminate_head,
+            missing_text,
             rule_tail,
             decision_key,
             record_tail: record_tail.into_boxed_slice(),
@@ -153,11 +222,7 @@ pub(super) fn write_decided(
         typed(out, program, value, &decision.value_type)?;
     }
     out.extend_from_slice(b"},\"matches\":");
-    if outcome.matches.is_empty() {
-        out.extend_from_slice(b"[]");
-    } else {
-        serde_json::to_writer(&mut *out, &match_records(program, outcome))?;
-    }
+    write_matches(out, program, outcome)?;
     out.extend_from_slice(b",\"fired\":[");
     let mut first = true;
     let (mut any_overridden, mut any_uncertain) = (false, false);
@@ -199,14 +264,31 @@ pub(super) fn write_decided(
         }
     }
     out.push(b']');
-    let rules = || rule_results(program, outcome);
     if any_overridden {
         out.extend_from_slice(b",\"overridden\":[");
         let mut first = true;
-        for (index, rule, result) in rules() {
+        for (index, result) in outcome.rules.iter().enumerate() {
             if let RuleResult::Overridden { by } = result {
                 separate(out, &mut first);
-                serde_json::to_writer(&mut *out, &evaluator.overridden(index, rule, *by))?;
+                let parts = (
+                    parts.overridden_head.get(index),
+                    parts.quoted_name.get(by.index()),
+                    parts.rule_tail.get(index),
+                );
+                match parts {
+                    (Some(head), Some(by), Some(tail)) => {
+                        out.extend_from_slice(head);
+                        out.extend_from_slice(by);
+                        out.extend_from_slice(tail);
+                    }
+                    _ => {
+                        let Some(rule) = program.rules.get(index) else {
+                            continue;
+                        };
+                        let record = evaluator.overridden(index, rule, *by);
+                        serde_json::to_writer(&mut *out, &record)?;
+                    }
+                }
             }
         }
         out.push(b']');
@@ -214,16 +296,109 @@ pub(super) fn write_decided(
     if any_uncertain {
         out.extend_from_slice(b",\"indeterminate\":[");
         let mut first = true;
-        for (index, rule, result) in rules() {
+        for (index, result) in outcome.rules.iter().enumerate() {
             if let RuleResult::Uncertain { missing } = result {
                 separate(out, &mut first);
-                serde_json::to_writer(&mut *out, &evaluator.indeterminate(index, rule, missing))?;
+                let (Some(head), Some(tail)) = (
+                    parts.indeterminate_head.get(index),
+                    parts.rule_tail.get(index),
+                ) else {
+                    let Some(rule) = program.rules.get(index) else {
+                        continue;
+                    };
+                    let record = evaluator.indeterminate(index, rule, missing);
+                    serde_json::to_writer(&mut *out, &record)?;
+                    continue;
+                };
+                out.extend_from_slice(head);
+                // As `Evaluator::indeterminate` lists them: repeats in a row once.
+                let mut last: Option<&[u8]> = None;
+                for expr in missing.iter() {
+                    let Some(text) = missing_text(program, parts, *expr) else {
+                        continue;
+                    };
+                    if last == Some(text) {
+                        continue;
+                    }
+                    if last.is_some() {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(text);
+                    last = Some(text);
+                }
+                out.push(b']');
+                out.extend_from_slice(tail);
             }
         }
         out.push(b']');
     }
     out.extend_from_slice(&parts.record_tail);
     Ok(())
+}
+
+/// The `matches` array, as `match_records` builds it (a hit whose table or row the program
+/// lacks is left out).
+fn write_matches(
+    out: &mut Vec<u8>,
+    program: &Program,
+    outcome: &Outcome,
+) -> serde_json::Result<()> {
+    out.push(b'[');
+    let mut first = true;
+    for hit in &outcome.matches {
+        let Some(table) = program.table(hit.table) else {
+            continue;
+        };
+        let Some(row) = table.rows.get(hit.row) else {
+            continue;
+        };
+        let column = |name: &str| {
+            table
+                .column_index(name)
+                .and_then(|c| row.cells.get(usize::from(c)))
+        };
+        separate(out, &mut first);
+        out.extend_from_slice(b"{\"party\":");
+        string(out, &hit.party);
+        out.extend_from_slice(b",\"list\":");
+        match column("source") {
+            Some(Value::String(source)) if !source.is_empty() => string(out, source),
+            _ => string(out, table.title.as_deref().unwrap_or(&table.qualified_name)),
+        }
+        out.extend_from_slice(b",\"listed_name\":");
+        match column("name") {
+            Some(Value::String(name)) => string(out, name),
+            _ => string(out, ""),
+        }
+        out.extend_from_slice(b",\"alias\":");
+        let alias = match (column("aliases"), hit.listed_name.checked_sub(1)) {
+            (Some(Value::List(items)), Some(at)) => match items.get(at) {
+                Some(Value::String(alias)) => Some(alias),
+                _ => None,
+            },
+            _ => None,
+        };
+        match alias {
+            Some(alias) => string(out, alias),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"score\":");
+        serde_json::to_writer(&mut *out, &((hit.score * 1000.0).round() / 1000.0))?;
+        out.push(b'}');
+    }
+    out.push(b']');
+    Ok(())
+}
+
+/// What an `indeterminate` entry says of a missing expression, quoted.
+fn missing_text<'a>(program: &Program, parts: &'a JsonParts, expr: ExprId) -> Option<&'a [u8]> {
+    let cell = parts.missing_text.get(expr.index())?;
+    let expr = program.expr(expr)?;
+    Some(cell.get_or_init(|| {
+        let mut quoted = Vec::new();
+        string(&mut quoted, &describe_missing(program, expr));
+        quoted.into_boxed_slice()
+    }))
 }
 
 fn separate(out: &mut Vec<u8>, first: &mut bool) {
