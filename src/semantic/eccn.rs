@@ -159,6 +159,13 @@ impl Eccn {
         })
     }
 
+    /// The five characters before the paragraphs (`5A001`, `EAR99`) as one number: every ECCN
+    /// within another has the same.
+    pub fn head_key(&self) -> u64 {
+        let [a, b, c, d, e] = self.head;
+        u64::from_le_bytes([a, b, c, d, e, 0, 0, 0])
+    }
+
     /// The same ECCN cut to at most `depth` paragraphs: `5A002.a.1` cut to 1 is `5A002.a`.
     pub fn truncated(&self, depth: usize) -> Eccn {
         let mut cut = *self;
@@ -267,6 +274,53 @@ mod tests {
             Err(EccnError::TooDeep)
         );
         assert_eq!(Eccn::parse("5A001.abcde"), Err(EccnError::Paragraph));
+    }
+
+    #[test]
+    fn a_set_answers_within_as_its_entries_do() {
+        let keys = [
+            "5A001",
+            "5A001.j",
+            "5A001.j.1",
+            "5A001.f",
+            "5A002",
+            "5A002.a",
+            "5A002.a.1",
+            "EAR99",
+            "0A502",
+            "0A502.c",
+            "3A001.a",
+            "3A001",
+            "6A003.b.4",
+            "9A001",
+        ];
+        let few = ["5A001.j", "5A002", "0A502.c"];
+        let many = [
+            "5A001.j",
+            "5A002",
+            "0A502.c",
+            "1A004.c",
+            "1A004.d",
+            "1A995",
+            "2A983",
+            "3A001.a.1",
+            "4A003",
+            "4D001",
+            "4E001",
+            "6A002.c",
+            "6A003.b",
+        ];
+        for entries in [&few[..], &many[..]] {
+            let mut set = crate::semantic::ir::EccnSet::default();
+            for entry in entries {
+                set.insert(eccn(entry));
+            }
+            for key in keys {
+                let expected =
+                    Truth::any(entries.iter().map(|entry| eccn(key).within(&eccn(entry))));
+                assert_eq!(set.within(&eccn(key)), expected, "{key} within {entries:?}");
+            }
+        }
     }
 
     #[test]

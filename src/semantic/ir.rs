@@ -778,6 +778,10 @@ pub struct EccnSet {
     pub entries: FxHashSet<Eccn>,
     /// Every proper prefix of an entry: an ECCN given at that depth may or may not lie within.
     pub prefixes: FxHashSet<Eccn>,
+    /// The heads of the entries (`5A001`, as [`Eccn::head_key`]), sorted: an ECCN whose head
+    /// is none of them lies within no entry and is no prefix of one, which a search of a few
+    /// numbers tells.
+    pub heads: Vec<u64>,
 }
 
 impl EccnSet {
@@ -787,13 +791,24 @@ impl EccnSet {
             self.prefixes.insert(eccn.truncated(depth));
         }
         self.entries.insert(eccn);
+        if let Err(at) = self.heads.binary_search(&eccn.head_key()) {
+            self.heads.insert(at, eccn.head_key());
+        }
     }
 
     /// Whether `eccn` lies within some entry: true if it or one of its ancestors is an entry;
     /// unknown if it is an ancestor of an entry (it was given at less detail than the entry
     /// needs); false otherwise.
     pub fn within(&self, eccn: &Eccn) -> Truth {
-        if (0..=eccn.depth()).any(|depth| self.entries.contains(&eccn.truncated(depth))) {
+        let head = eccn.head_key();
+        let listed = if self.heads.len() <= 8 {
+            self.heads.contains(&head)
+        } else {
+            self.heads.binary_search(&head).is_ok()
+        };
+        if !listed {
+            Truth::False
+        } else if (0..=eccn.depth()).any(|depth| self.entries.contains(&eccn.truncated(depth))) {
             Truth::True
         } else if self.prefixes.contains(eccn) {
             Truth::Unknown
