@@ -24,6 +24,10 @@ pub fn read_valid(program: &Program, record: RecordId, text: &[u8]) -> Option<Va
     let ty = Type::Record(record);
     // Checked as UTF-8 once, as a whole (quick for ASCII), rather than string by string.
     let text = std::str::from_utf8(text).ok()?;
+    // The common case, scanned by hand; what the scanner is unsure of, serde_json reads.
+    if let Some(value) = Scan::read(program, &ty, text) {
+        return Some(value);
+    }
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let value = Typed {
         program,
@@ -110,19 +114,9 @@ impl<'de> Visitor<'de> for Typed<'_> {
     }
 
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Option<Value>, E> {
-        let value = match self.ty {
-            Type::String => Some(Value::String(Arc::from(s))),
-            Type::Date => Date::parse(s).map(Value::Date),
-            Type::Country => Country::parse(s).map(Value::Country),
-            Type::Eccn => Eccn::parse(s).ok().map(Value::Eccn),
-            Type::Enum(id) => self
-                .program
-                .enumeration(*id)
-                .and_then(|e| e.value_index(s))
-                .map(Value::Enum),
-            _ => None,
-        };
-        value.map(Some).ok_or_else(mismatch)
+        from_str(self.program, self.ty, s)
+            .map(Some)
+            .ok_or_else(mismatch)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Value>, A::Error> {
@@ -144,19 +138,7 @@ impl<'de> Visitor<'de> for Typed<'_> {
                 return Err(mismatch());
             }
         }
-        if matches!(self.ty, Type::Set(_)) {
-            // As the full path does: a set is sorted and without repeats.
-            values.sort();
-            values.dedup();
-        }
-        let list = if values.is_empty() {
-            EMPTY
-                .try_with(Value::clone)
-                .unwrap_or_else(|_| Value::empty_list())
-        } else {
-            // One allocation, of the exact size.
-            Value::List(values.drain(..).collect())
-        };
+        let list = finish_list(self.ty, &mut values);
         keep_buffer(&LISTS, values);
         Ok(Some(list))
     }
@@ -190,17 +172,7 @@ impl<'de> Visitor<'de> for Typed<'_> {
                 None => absent(field)?,
             });
         }
-        for (slot, field) in slots.iter_mut().zip(fields) {
-            if slot.is_none() {
-                *slot = Some(absent(field)?);
-            }
-        }
-        let record = Value::List(
-            slots
-                .drain(..)
-                .map(|slot| slot.unwrap_or(Value::Missing))
-                .collect(),
-        );
+        let record = finish_record(fields, &mut slots).ok_or_else(mismatch)?;
         keep_buffer(&RECORDS, slots);
         Ok(Some(record))
     }
@@ -244,10 +216,224 @@ fn keep_buffer<T>(
 
 /// The value of a field that is absent or `null`: its default, or missing when it is optional.
 fn absent<E: de::Error>(field: &Field) -> Result<Value, E> {
+    absent_value(field).ok_or_else(mismatch)
+}
+
+/// [`absent`], for the scanner.
+fn absent_value(field: &Field) -> Option<Value> {
     match &field.default {
-        Some(default) => Ok(default.clone()),
-        None if field.optional => Ok(Value::Missing),
-        None => Err(mismatch()),
+        Some(default) => Some(default.clone()),
+        None if field.optional => Some(Value::Missing),
+        None => None,
+    }
+}
+
+/// A JSON string's text as a value of a type that is written as a string.
+fn from_str(program: &Program, ty: &Type, s: &str) -> Option<Value> {
+    match ty {
+        Type::String => Some(Value::String(Arc::from(s))),
+        Type::Date => Date::parse(s).map(Value::Date),
+        Type::Country => Country::parse(s).map(Value::Country),
+        Type::Eccn => Eccn::parse(s).ok().map(Value::Eccn),
+        Type::Enum(id) => program
+            .enumeration(*id)
+            .and_then(|e| e.value_index(s))
+            .map(Value::Enum),
+        _ => None,
+    }
+}
+
+/// A list's value from its elements, as the full path builds it: a set sorted and without
+/// repeats, the empty list shared.
+fn finish_list(ty: &Type, values: &mut Vec<Value>) -> Value {
+    if matches!(ty, Type::Set(_)) {
+        values.sort();
+        values.dedup();
+    }
+    if values.is_empty() {
+        EMPTY
+            .try_with(Value::clone)
+            .unwrap_or_else(|_| Value::empty_list())
+    } else {
+        // One allocation, of the exact size.
+        Value::List(values.drain(..).collect())
+    }
+}
+
+/// A record's value from its fields' slots; absent fields take their default (`None` when a
+/// required one is absent).
+fn finish_record(fields: &[Field], slots: &mut Vec<Option<Value>>) -> Option<Value> {
+    for (slot, field) in slots.iter_mut().zip(fields) {
+        if slot.is_none() {
+            *slot = Some(absent_value(field)?);
+        }
+    }
+    Some(Value::List(
+        slots
+            .drain(..)
+            .map(|slot| slot.unwrap_or(Value::Missing))
+            .collect(),
+    ))
+}
+
+/// The scanner of the common case: objects, arrays, strings without escapes, `true`, `false`
+/// and `null`, read straight into the validated value. It gives up (`None`) on anything else —
+/// a number, an escape, a key it does not know, a repeated key, anything invalid — and
+/// [`read_valid`] then reads the text with serde_json, which settles it. What it gives is what
+/// serde_json's path gives (`tests/fast_read.rs` holds the two to `validate`).
+struct Scan<'t, 'p> {
+    text: &'t str,
+    pos: usize,
+    program: &'p Program,
+}
+
+impl<'t> Scan<'t, '_> {
+    fn read(program: &Program, ty: &Type, text: &'t str) -> Option<Value> {
+        let mut scan = Scan {
+            text,
+            pos: 0,
+            program,
+        };
+        let value = scan.value(ty, None)?;
+        scan.space();
+        (scan.pos == text.len()).then_some(value)?
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.pos).copied()
+    }
+
+    fn space(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// Steps over `byte`, after any space.
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        self.space();
+        (self.peek()? == byte).then(|| self.pos += 1)
+    }
+
+    /// A string without escapes or control characters.
+    fn string(&mut self) -> Option<&'t str> {
+        self.expect(b'"')?;
+        let start = self.pos;
+        let rest = self.text.as_bytes().get(start..)?;
+        let len = rest
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        if rest.get(len) != Some(&b'"') {
+            return None;
+        }
+        self.pos = start + len + 1;
+        self.text.get(start..start + len)
+    }
+
+    /// A value of type `ty`: `Some(None)` for `null`.
+    fn value(&mut self, ty: &Type, min_len: Option<u32>) -> Option<Option<Value>> {
+        self.space();
+        let word = |scan: &mut Self, word: &str| {
+            let end = scan.pos + word.len();
+            (scan.text.get(scan.pos..end)? == word).then(|| scan.pos = end)
+        };
+        match self.peek()? {
+            b'"' => {
+                let text = self.string()?;
+                from_str(self.program, ty, text).map(Some)
+            }
+            b'{' => self.record(ty).map(Some),
+            b'[' => self.list(ty, min_len).map(Some),
+            b't' if matches!(ty, Type::Bool) => {
+                word(self, "true").map(|()| Some(Value::Bool(true)))
+            }
+            b'f' if matches!(ty, Type::Bool) => {
+                word(self, "false").map(|()| Some(Value::Bool(false)))
+            }
+            b'n' => word(self, "null").map(|()| None),
+            _ => None,
+        }
+    }
+
+    fn list(&mut self, ty: &Type, min_len: Option<u32>) -> Option<Value> {
+        let (Type::List(element) | Type::Set(element)) = ty else {
+            return None;
+        };
+        self.expect(b'[')?;
+        let mut values = take_buffer(&LISTS);
+        self.space();
+        if self.peek()? == b']' {
+            self.pos += 1;
+        } else {
+            loop {
+                // An element may not be `null`.
+                values.push(self.value(element, None)??);
+                self.space();
+                match self.peek()? {
+                    b',' => self.pos += 1,
+                    b']' => {
+                        self.pos += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        if min_len.is_some_and(|min| values.len() < min as usize) {
+            return None;
+        }
+        let list = finish_list(ty, &mut values);
+        keep_buffer(&LISTS, values);
+        Some(list)
+    }
+
+    fn record(&mut self, ty: &Type) -> Option<Value> {
+        let Type::Record(id) = ty else {
+            return None;
+        };
+        let fields = self.program.record(*id)?.fields.as_slice();
+        self.expect(b'{')?;
+        let mut slots = take_buffer(&RECORDS);
+        slots.resize(fields.len(), None);
+        self.space();
+        if self.peek()? == b'}' {
+            self.pos += 1;
+        } else {
+            // Keys usually come in the declared order: the field after the last is tried first.
+            let mut next = 0;
+            loop {
+                let key = self.string()?;
+                let index = if fields.get(next).is_some_and(|f| &*f.name == key) {
+                    next
+                } else {
+                    fields.iter().position(|f| &*f.name == key)?
+                };
+                next = index + 1;
+                self.expect(b':')?;
+                let field = fields.get(index)?;
+                if slots.get(index)?.is_some() {
+                    // A repeated key: serde_json's path declines it too.
+                    return None;
+                }
+                let value = match self.value(&field.ty, field.min_len)? {
+                    Some(value) => value,
+                    None => absent_value(field)?,
+                };
+                *slots.get_mut(index)? = Some(value);
+                self.space();
+                match self.peek()? {
+                    b',' => self.pos += 1,
+                    b'}' => {
+                        self.pos += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        let record = finish_record(fields, &mut slots)?;
+        keep_buffer(&RECORDS, slots);
+        Some(record)
     }
 }
 
