@@ -113,15 +113,31 @@ struct SiteMasks {
 /// has an ECCN and none finds a row in force that the inner quantifier visits, that quantifier
 /// is false for every element, so the body is, so the `when` is. Rules that fire, or whose
 /// `when` is unknown, are never skipped: an element without an ECCN stops the test.
+///
+/// The same holds, without looking at the items, when the inner quantifier is over a table
+/// without rows (the Consolidated Screening List when no `--data` fills it): then the `when`
+/// is false whenever the list is given. A `when` that screens parties against another table
+/// has no guard, because the parties it screens are reported whether or not it holds.
 struct Guard {
     /// The list of the transaction (`items`).
     list: Path,
-    /// The ECCN the index is asked about, a path from the element (`item.eccn`).
-    key: Path,
-    /// The index (into `Engine::indexes`).
-    position: usize,
-    /// The inner quantifier's bit in [`SiteMasks`].
-    site: u64,
+    /// What refutes the inner quantifier for an element.
+    test: GuardTest,
+}
+
+/// How a [`Guard`]'s inner quantifier is shown false for an element of the list.
+enum GuardTest {
+    /// The element's ECCN finds no row it would visit in a `within` index.
+    Eccn {
+        /// The ECCN the index is asked about, a path from the element (`item.eccn`).
+        key: Path,
+        /// The index (into `Engine::indexes`).
+        position: usize,
+        /// The inner quantifier's bit in [`SiteMasks`].
+        site: u64,
+    },
+    /// The table has no rows: the quantifier is false for every element.
+    EmptyTable,
 }
 
 /// The rows a quantifier over a table visits.
@@ -1473,13 +1489,21 @@ impl<'e> Ctx<'e> {
         let Value::List(items) = walk(self.transaction, &guard.list) else {
             return false;
         };
+        let GuardTest::Eccn {
+            key,
+            position,
+            site,
+        } = &guard.test
+        else {
+            return true;
+        };
         for item in items.iter() {
-            let Value::Eccn(eccn) = walk(item, &guard.key) else {
+            let Value::Eccn(eccn) = walk(item, key) else {
                 return false;
             };
             if self
-                .within(guard.position, *eccn)
-                .map_or(true, |found| found.sites & guard.site != 0)
+                .within(*position, *eccn)
+                .map_or(true, |found| found.sites & site != 0)
             {
                 return false;
             }
@@ -1950,10 +1974,17 @@ fn guard(
     sites: &FxHashMap<ExprId, (usize, u64)>,
     when: ExprId,
 ) -> Option<Guard> {
-    if compiled::holds_some(program, when, |kind| {
-        matches!(kind, ExprKind::Matches { .. })
-    }) {
-        return None;
+    // The tables the `when` screens parties against.
+    let mut screened: Vec<TableId> = Vec::new();
+    let mut stack = vec![when];
+    while let Some(id) = stack.pop() {
+        let Some(expr) = program.expr(id) else {
+            continue;
+        };
+        if let ExprKind::Matches { shape, .. } = &expr.kind {
+            screened.push(shape.table);
+        }
+        stack.extend(expr.kind.operands());
     }
     conjuncts(program, when).into_iter().find_map(|conjunct| {
         let ExprKind::Quantifier {
@@ -1972,6 +2003,25 @@ fn guard(
             return None;
         }
         conjuncts(program, *body).into_iter().find_map(|inner| {
+            if let ExprKind::Quantifier {
+                kind: QuantifierKind::Any,
+                collection,
+                ..
+            } = &program.expr(inner)?.kind
+            {
+                if let ExprKind::Table(table) = &program.expr(*collection)?.kind {
+                    let empty = program.table(*table)?.rows.is_empty();
+                    if empty && screened.iter().all(|t| t == table) {
+                        return Some(Guard {
+                            list: list.clone(),
+                            test: GuardTest::EmptyTable,
+                        });
+                    }
+                }
+            }
+            if !screened.is_empty() {
+                return None;
+            }
             let (position, site) = *sites.get(&inner)?;
             let Some(Narrowing::Lookup { found, .. }) = narrowing.get(inner.index()) else {
                 return None;
@@ -1985,9 +2035,11 @@ fn guard(
             };
             (key.root == PathRoot::Slot(*slot)).then(|| Guard {
                 list: list.clone(),
-                key: key.clone(),
-                position,
-                site,
+                test: GuardTest::Eccn {
+                    key: key.clone(),
+                    position,
+                    site,
+                },
             })
         })
     })
