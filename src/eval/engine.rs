@@ -1287,6 +1287,10 @@ impl<'e> Ctx<'e> {
                     let Some(hits) = self.screen(&party, &hint.shape) else {
                         return Truth::Unknown;
                     };
+                    if hits.is_empty() && !self.config.coverage {
+                        // No row to visit (the usual case: the party is on no list).
+                        return finish(kind, initial(kind));
+                    }
                     let mut matched = self.spare.pop().unwrap_or_default();
                     matched.extend(hits.iter().map(|m| m.entry));
                     matched.sort_unstable();
