@@ -25,8 +25,8 @@ use crate::semantic::ir::{DecisionId, ExprId, ExprKind, OutcomeOp, Program, Type
 pub(super) struct JsonParts {
     /// Per rule: `{"rule":"…","cite":"…","sets":`.
     rule_head: Vec<Box<[u8]>>,
-    /// Per rule whose outcomes are all constants, on distinct decisions: its `rule_head` with
-    /// the `sets` map and `,"because":` after it, which is the same whenever the rule fires.
+    /// Per rule whose outcomes are all constants: its `rule_head` with the `sets` map and
+    /// `,"because":` after it, which is the same whenever the rule fires.
     rule_head_with_sets: Vec<Option<Box<[u8]>>>,
     /// The strings the library's outcomes add to decisions (obligations), quoted and escaped,
     /// by the address of their text: a decision's list holds the constant itself.
