@@ -315,6 +315,30 @@ impl<'t> Scan<'t, '_> {
         (self.peek()? == byte).then(|| self.pos += 1)
     }
 
+    /// Whether an array or object that has just opened closes at once (with `close`).
+    #[inline]
+    fn closes(&mut self, close: u8) -> Option<bool> {
+        self.space();
+        let closes = self.peek()? == close;
+        if closes {
+            self.pos += 1;
+        }
+        Some(closes)
+    }
+
+    /// After an element or member: `false` at a comma, `true` at `close`, `None` otherwise.
+    #[inline]
+    fn next_or_close(&mut self, close: u8) -> Option<bool> {
+        self.space();
+        let byte = self.peek()?;
+        self.pos += 1;
+        match byte {
+            b',' => Some(false),
+            byte if byte == close => Some(true),
+            _ => None,
+        }
+    }
+
     /// A string without escapes or control characters.
     fn string(&mut self) -> Option<&'t str> {
         self.expect(b'"')?;
@@ -361,21 +385,12 @@ impl<'t> Scan<'t, '_> {
         };
         self.expect(b'[')?;
         let mut values = take_buffer(&LISTS);
-        self.space();
-        if self.peek()? == b']' {
-            self.pos += 1;
-        } else {
+        if !self.closes(b']')? {
             loop {
                 // An element may not be `null`.
                 values.push(self.value(element, None)??);
-                self.space();
-                match self.peek()? {
-                    b',' => self.pos += 1,
-                    b']' => {
-                        self.pos += 1;
-                        break;
-                    }
-                    _ => return None,
+                if self.next_or_close(b']')? {
+                    break;
                 }
             }
         }
@@ -395,10 +410,7 @@ impl<'t> Scan<'t, '_> {
         self.expect(b'{')?;
         let mut slots = take_buffer(&RECORDS);
         slots.resize(fields.len(), None);
-        self.space();
-        if self.peek()? == b'}' {
-            self.pos += 1;
-        } else {
+        if !self.closes(b'}')? {
             // Keys usually come in the declared order: the field after the last is tried first.
             let mut next = 0;
             loop {
@@ -420,14 +432,8 @@ impl<'t> Scan<'t, '_> {
                     None => absent_value(field)?,
                 };
                 *slots.get_mut(index)? = Some(value);
-                self.space();
-                match self.peek()? {
-                    b',' => self.pos += 1,
-                    b'}' => {
-                        self.pos += 1;
-                        break;
-                    }
-                    _ => return None,
+                if self.next_or_close(b'}')? {
+                    break;
                 }
             }
         }
