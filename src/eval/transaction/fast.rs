@@ -285,14 +285,21 @@ struct Scan<'t, 'p> {
     text: &'t str,
     pos: usize,
     program: &'p Program,
+    /// How many arrays and objects are open: past [`Scan::MAX_DEPTH`] the scanner gives up,
+    /// and serde_json's reader, whose own limit is deeper, settles the text without
+    /// overflowing the stack (a schema may nest a record in itself).
+    depth: usize,
 }
 
 impl<'t> Scan<'t, '_> {
+    const MAX_DEPTH: usize = 64;
+
     fn read(program: &Program, ty: &Type, text: &'t str) -> Option<Value> {
         let mut scan = Scan {
             text,
             pos: 0,
             program,
+            depth: 0,
         };
         let value = scan.value(ty, None)?;
         scan.space();
@@ -366,8 +373,19 @@ impl<'t> Scan<'t, '_> {
                 let text = self.string()?;
                 from_str(self.program, ty, text).map(Some)
             }
-            b'{' => self.record(ty).map(Some),
-            b'[' => self.list(ty, min_len).map(Some),
+            b'{' | b'[' if self.depth >= Self::MAX_DEPTH => None,
+            b'{' => {
+                self.depth += 1;
+                let record = self.record(ty);
+                self.depth -= 1;
+                record.map(Some)
+            }
+            b'[' => {
+                self.depth += 1;
+                let list = self.list(ty, min_len);
+                self.depth -= 1;
+                list.map(Some)
+            }
             b't' if matches!(ty, Type::Bool) => {
                 word(self, "true").map(|()| Some(Value::Bool(true)))
             }
@@ -605,6 +623,39 @@ end
 
     fn string(s: &str) -> Value {
         Value::String(Arc::from(s))
+    }
+
+    #[test]
+    fn deep_nesting_is_read_as_validation_reads_it_without_overflowing() {
+        let schema = "schema transaction\n  id: string\n  root: optional node\nend\n\n\
+            record node\n  name: string\n  children: list of node default []\nend\n\n\
+            decision flagged\n  type bool\n  combine by any\n  default false\nend\n";
+        let (compiled, diagnostics) = crate::compile(
+            vec![SourceFile::new("schema.vigil", schema)],
+            &mut crate::semantic::NoFiles,
+        );
+        let program = compiled
+            .unwrap_or_else(|| panic!("the schema does not compile: {diagnostics:?}"))
+            .program;
+        let record = program.schema.unwrap();
+        let nested = |depth: usize| {
+            let open = r#"{"name": "x", "children": ["#.repeat(depth);
+            let close = "]}".repeat(depth);
+            format!(r#"{{"id": "t", "root": {open}{{"name": "y"}}{close}}}"#)
+        };
+        // Read by the scanner; past its depth, by serde_json's reader; past that one's, declined.
+        for (depth, valid) in [(20, true), (50, true), (5_000, false)] {
+            let text = nested(depth);
+            let fast = read_valid(&program, record, text.as_bytes());
+            let full = serde_json::from_str(&text)
+                .ok()
+                .map(|json| validate(&program, record, &json));
+            match full {
+                Some(Ok(value)) => assert_eq!(fast, Some(value), "depth {depth}"),
+                _ => assert_eq!(fast, None, "depth {depth}"),
+            }
+            assert_eq!(fast.is_some(), valid, "depth {depth}");
+        }
     }
 
     #[test]
