@@ -1,9 +1,9 @@
 //! The evaluator: runs one transaction through the checked program.
 //!
 //! Work done once, in [`Engine::new`]: table rows as shared values, a screening index per
-//! screening table, column indexes for quantifiers over tables, and each rule's conditions
+//! screening table, column indexes for quantifiers over tables, each rule's conditions
 //! compiled into closures (`compiled.rs`; the interpreter here is the reference they are tested
-//! against). The evaluation order comes from the decision graph (rules before the decisions they
+//! against), and the guards that skip a rule a cheap test shows false ([`Guard`]). The evaluation order comes from the decision graph (rules before the decisions they
 //! set, decisions before the rules that read them, exceptions before the rules they override),
 //! computed once at compile time. Work done per transaction: one pass over that order with a
 //! small frame of quantifier slots that refer to rows and list elements rather than copy them;
@@ -105,6 +105,8 @@ struct SiteMasks {
     table: usize,
     /// Per row.
     rows: Box<[u64]>,
+    /// How many bits are given.
+    sites: u32,
 }
 
 /// A test that shows a rule's `when` false without evaluating it. The `when` is, or has as a
@@ -484,12 +486,7 @@ impl Kept {
     fn keep(kept: Kept) {
         let _ = KEPT.try_with(|cell| {
             if let Ok(mut slot) = cell.try_borrow_mut() {
-                // What `recycle` gave back since `take` stays.
-                let Kept {
-                    rules, decisions, ..
-                } = std::mem::replace(&mut *slot, kept);
-                slot.rules = rules;
-                slot.decisions = decisions;
+                *slot = kept;
             }
         });
     }
@@ -508,12 +505,12 @@ impl Engine {
             // The other results own nothing, or are dropped when the next transaction sets
             // them; the list is kept as it is.
             for result in &mut outcome.rules {
-                if !matches!(result, RuleResult::Fired(_)) {
-                    continue;
-                }
-                if let RuleResult::Fired(mut fired) =
-                    std::mem::replace(result, RuleResult::NotInForce)
-                {
+                if let RuleResult::Fired(_) = result {
+                    let RuleResult::Fired(mut fired) =
+                        std::mem::replace(result, RuleResult::NotInForce)
+                    else {
+                        continue;
+                    };
                     if kept.fired.len() < KEPT_FIRED
                         && fired.sets.capacity() <= KEPT_ROOM
                         && fired.bindings.capacity() <= KEPT_ROOM
@@ -689,7 +686,7 @@ struct Ctx<'e> {
     witness: Vec<Bound<'e>>,
     /// Emptied buffers of candidate rows, reused by lookups so that they do not allocate.
     spare: Vec<Vec<usize>>,
-    /// The rows `ECCN within row.column` lookups found: (index, ECCN, rows).
+    /// The rows `ECCN within row.column` lookups found, by index and ECCN.
     within_found: Vec<WithinFound>,
     decision_values: Vec<Option<Value>>,
     contributions: Vec<Vec<Contribution>>,
@@ -1923,7 +1920,6 @@ fn site_masks(
 ) -> (Vec<SiteMasks>, FxHashMap<ExprId, (usize, u64)>) {
     let mut masks: Vec<SiteMasks> = indexes.iter().map(|_| SiteMasks::default()).collect();
     let mut sites = FxHashMap::default();
-    let mut count = vec![0u32; indexes.len()];
     for (index, expr) in program.exprs.iter().enumerate() {
         let ExprKind::Quantifier {
             kind: QuantifierKind::Any,
@@ -1942,21 +1938,19 @@ fn site_masks(
         let Some((position, LookupHint::Within { .. })) = found.first() else {
             continue;
         };
-        let (Some(mask), Some(used)) = (masks.get_mut(*position), count.get_mut(*position)) else {
+        let Some(mask) = masks.get_mut(*position) else {
             continue;
         };
-        if *used >= u64::BITS {
+        if mask.sites >= u64::BITS {
             continue;
         }
-        let bit = 1u64 << *used;
-        *used += 1;
-        if mask.rows.is_empty() {
+        if mask.sites == 0 {
             let rows = program.table(*table).map_or(0, |t| t.rows.len());
-            *mask = SiteMasks {
-                table: table.index(),
-                rows: vec![0; rows].into_boxed_slice(),
-            };
+            mask.table = table.index();
+            mask.rows = vec![0; rows].into_boxed_slice();
         }
+        let bit = 1u64 << mask.sites;
+        mask.sites += 1;
         for (row, cell) in mask.rows.iter_mut().enumerate() {
             if allowed
                 .as_ref()
@@ -1970,26 +1964,23 @@ fn site_masks(
     (masks, sites)
 }
 
-/// The guard of a rule whose `when` has the shape [`Guard`] describes. None for a `when` that
-/// screens parties: the parties it screens are reported whether or not it holds.
+/// The guard of a rule whose `when` has the shape [`Guard`] describes. A `when` that screens
+/// parties has none, but for an empty table that is the only one it screens against: the
+/// parties it screens are reported whether or not it holds.
 fn guard(
     program: &Program,
     narrowing: &[Narrowing],
     sites: &FxHashMap<ExprId, (usize, u64)>,
     when: ExprId,
 ) -> Option<Guard> {
-    // The tables the `when` screens parties against.
-    let mut screened: Vec<TableId> = Vec::new();
-    let mut stack = vec![when];
-    while let Some(id) = stack.pop() {
-        let Some(expr) = program.expr(id) else {
-            continue;
-        };
-        if let ExprKind::Matches { shape, .. } = &expr.kind {
-            screened.push(shape.table);
-        }
-        stack.extend(expr.kind.operands());
-    }
+    let screens_against = |other_than: Option<TableId>| {
+        compiled::holds_some(
+            program,
+            when,
+            |kind| matches!(kind, ExprKind::Matches { shape, .. } if Some(shape.table) != other_than),
+        )
+    };
+    let screens = screens_against(None);
     conjuncts(program, when).into_iter().find_map(|conjunct| {
         let ExprKind::Quantifier {
             kind: QuantifierKind::Any,
@@ -2015,7 +2006,7 @@ fn guard(
             {
                 if let ExprKind::Table(table) = &program.expr(*collection)?.kind {
                     let empty = program.table(*table)?.rows.is_empty();
-                    if empty && screened.iter().all(|t| t == table) {
+                    if empty && !screens_against(Some(*table)) {
                         return Some(Guard {
                             list: list.clone(),
                             test: GuardTest::EmptyTable,
@@ -2023,7 +2014,7 @@ fn guard(
                     }
                 }
             }
-            if !screened.is_empty() {
+            if screens {
                 return None;
             }
             let (position, site) = *sites.get(&inner)?;

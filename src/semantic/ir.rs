@@ -800,13 +800,7 @@ impl EccnSet {
     /// unknown if it is an ancestor of an entry (it was given at less detail than the entry
     /// needs); false otherwise.
     pub fn within(&self, eccn: &Eccn) -> Truth {
-        let head = eccn.head_key();
-        let listed = if self.heads.len() <= 8 {
-            self.heads.contains(&head)
-        } else {
-            self.heads.binary_search(&head).is_ok()
-        };
-        if !listed {
+        if self.heads.binary_search(&eccn.head_key()).is_err() {
             Truth::False
         } else if (0..=eccn.depth()).any(|depth| self.entries.contains(&eccn.truncated(depth))) {
             Truth::True

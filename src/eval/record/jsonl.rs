@@ -33,9 +33,7 @@ pub(super) struct JsonParts {
     constant_strings: FxHashMap<usize, Box<[u8]>>,
     /// The position of the `obligations` decision.
     obligations: Option<usize>,
-    /// Per rule: `{"rule":"…","by":`, the head of its `overridden` entry.
-    overridden_head: Vec<Box<[u8]>>,
-    /// Per rule: its name quoted, as the `by` of the rules it overrides.
+    /// Per rule: its name quoted, for `overridden` entries (as `rule` and as `by`).
     quoted_name: Vec<Box<[u8]>>,
     /// Per rule: `{"rule":"…","cite":"…","decisions":[…],"missing":[`, the head of its
     /// `indeterminate` entry (whose tail is the rule's `,"at":"…"}`).
@@ -57,17 +55,29 @@ impl JsonParts {
         rule_at: &[std::sync::Arc<str>],
         info: &EngineInfo,
     ) -> Self {
-        let rule_head: Vec<Box<[u8]>> = program
+        let quoted_name: Vec<Box<[u8]>> = program
             .rules
             .iter()
             .map(|rule| {
-                let mut head = b"{\"rule\":".to_vec();
-                string(&mut head, &rule.name);
-                head.extend_from_slice(b",\"cite\":");
-                match &rule.cite {
-                    Some(cite) => string(&mut head, cite),
-                    None => head.extend_from_slice(b"null"),
-                }
+                let mut quoted = Vec::new();
+                string(&mut quoted, &rule.name);
+                quoted.into_boxed_slice()
+            })
+            .collect();
+        // `{"rule":"…","cite":"…"`, which a fired and an indeterminate entry start with.
+        let rule_and_cite = |index: usize| {
+            let mut head = b"{\"rule\":".to_vec();
+            head.extend_from_slice(quoted_name.get(index).map_or(&[][..], |name| name));
+            head.extend_from_slice(b",\"cite\":");
+            match program.rules.get(index).and_then(|rule| rule.cite.as_ref()) {
+                Some(cite) => string(&mut head, cite),
+                None => head.extend_from_slice(b"null"),
+            }
+            head
+        };
+        let rule_head: Vec<Box<[u8]>> = (0..program.rules.len())
+            .map(|index| {
+                let mut head = rule_and_cite(index);
                 head.extend_from_slice(b",\"sets\":");
                 head.into_boxed_slice()
             })
@@ -103,36 +113,12 @@ impl JsonParts {
             .decisions
             .iter()
             .position(|d| &*d.name == "obligations");
-        let quoted_name: Vec<Box<[u8]>> = program
-            .rules
-            .iter()
-            .map(|rule| {
-                let mut quoted = Vec::new();
-                string(&mut quoted, &rule.name);
-                quoted.into_boxed_slice()
-            })
-            .collect();
-        let overridden_head = quoted_name
-            .iter()
-            .map(|name| {
-                let mut head = b"{\"rule\":".to_vec();
-                head.extend_from_slice(name);
-                head.extend_from_slice(b",\"by\":");
-                head.into_boxed_slice()
-            })
-            .collect();
         let indeterminate_head = program
             .rules
             .iter()
-            .zip(&quoted_name)
-            .map(|(rule, name)| {
-                let mut head = b"{\"rule\":".to_vec();
-                head.extend_from_slice(name);
-                head.extend_from_slice(b",\"cite\":");
-                match &rule.cite {
-                    Some(cite) => string(&mut head, cite),
-                    None => head.extend_from_slice(b"null"),
-                }
+            .enumerate()
+            .map(|(index, rule)| {
+                let mut head = rule_and_cite(index);
                 head.extend_from_slice(b",\"decisions\":[");
                 // As `Evaluator::indeterminate` lists them: by outcome, repeats in a row once.
                 let mut last = None;
@@ -186,7 +172,6 @@ impl JsonParts {
             rule_head_with_sets,
             constant_strings,
             obligations,
-            overridden_head,
             quoted_name,
             indeterminate_head,
             missing_text,
@@ -271,13 +256,15 @@ pub(super) fn write_decided(
             if let RuleResult::Overridden { by } = result {
                 separate(out, &mut first);
                 let parts = (
-                    parts.overridden_head.get(index),
+                    parts.quoted_name.get(index),
                     parts.quoted_name.get(by.index()),
                     parts.rule_tail.get(index),
                 );
                 match parts {
-                    (Some(head), Some(by), Some(tail)) => {
-                        out.extend_from_slice(head);
+                    (Some(rule), Some(by), Some(tail)) => {
+                        out.extend_from_slice(b"{\"rule\":");
+                        out.extend_from_slice(rule);
+                        out.extend_from_slice(b",\"by\":");
                         out.extend_from_slice(by);
                         out.extend_from_slice(tail);
                     }
