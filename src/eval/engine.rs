@@ -85,15 +85,18 @@ struct ColumnIndex {
     missing: Box<[usize]>,
 }
 
-/// The rows an ECCN found in one `within` index, for the rest of a transaction.
+/// The rows an ECCN found in one `within` index, remembered by the thread ([`Memo`]).
 struct WithinFound {
     /// The index (into `Engine::indexes`).
     position: usize,
     eccn: Eccn,
     rows: Box<[usize]>,
-    /// The guarded quantifiers ([`SiteMasks`]) that may visit one of these rows on the
-    /// transaction's date.
+    /// The guarded quantifiers ([`SiteMasks`]) that may visit one of these rows on a day of
+    /// `sites_dates`.
     sites: u64,
+    /// Days on which none of the rows comes into force or leaves it, around the day `sites`
+    /// was computed for: on another day, `sites` is computed again.
+    sites_dates: DateRange,
 }
 
 /// For one `within` index: which guarded quantifiers may visit each row of its table. A
@@ -137,6 +140,9 @@ enum GuardTest {
         position: usize,
         /// The inner quantifier's bit in [`SiteMasks`].
         site: u64,
+        /// Guards that ask the same list, key and index share a family: the bits the list's
+        /// ECCNs find are OR-ed once per transaction ([`Ctx::family_sites`]), not once per rule.
+        family: usize,
     },
     /// The table has no rows: the quantifier is false for every element.
     EmptyTable,
@@ -208,7 +214,12 @@ pub struct Engine {
     guards: Vec<Option<Guard>>,
     /// Whether `order` runs every rule once, so that a transaction sets every rule's result.
     runs_every_rule: bool,
+    /// Tells this engine's entries in a thread's [`Memo`] from another engine's.
+    id: u64,
 }
+
+/// Numbers the engines a process builds ([`Engine::id`]).
+static ENGINES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl Engine {
     /// Prepares a checked program for evaluation.
@@ -319,11 +330,12 @@ impl Engine {
             }
         }
         let runs_every_rule = runs.iter().all(|count| *count == 1);
-        let guards = program
+        let mut guards: Vec<Option<Guard>> = program
             .rules
             .iter()
             .map(|rule| guard(&program, &narrowing, &sites, rule.when?))
             .collect();
+        guard_families(&mut guards);
         let conditions = program
             .rules
             .iter()
@@ -349,6 +361,7 @@ impl Engine {
             site_masks,
             guards,
             runs_every_rule,
+            id: ENGINES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 
@@ -367,6 +380,7 @@ impl Engine {
     pub fn run(&self, transaction: Value, date: Date, config: RunConfig) -> Outcome {
         let program = &*self.program;
         let mut kept = Kept::take();
+        kept.memo.for_engine(self.id);
         let mut rules = std::mem::take(&mut kept.rules);
         // A kept list holds the results of the thread's previous transaction, less its fired
         // rules; when the order runs every rule, each is set again, so it is not reset.
@@ -386,12 +400,14 @@ impl Engine {
             frame: Vec::new(),
             witness: Vec::new(),
             spare: kept.spare,
-            within_found: kept.within_found,
+            family_sites: [0; 16],
+            families_known: 0,
             decision_values: kept.decision_values,
             contributions: kept.contributions,
             rules,
             fired: kept.fired,
             screened: kept.screened,
+            memo: kept.memo,
             missing: kept.missing,
             truths: if config.coverage {
                 ConditionTruths::for_program(program)
@@ -417,8 +433,8 @@ impl Engine {
             decision_values: ctx.decision_values,
             contributions: ctx.contributions,
             spare: ctx.spare,
-            within_found: ctx.within_found,
             screened: ctx.screened,
+            memo: ctx.memo,
             missing: ctx.missing,
             fired: ctx.fired,
             rules: Vec::new(),
@@ -441,7 +457,6 @@ struct Kept {
     decision_values: Vec<Option<Value>>,
     contributions: Vec<Vec<Contribution>>,
     spare: Vec<Vec<usize>>,
-    within_found: Vec<WithinFound>,
     screened: Vec<Screened>,
     missing: Vec<ExprId>,
     /// Fired rules' results given back by [`Engine::recycle`], their lists and sentences
@@ -452,6 +467,85 @@ struct Kept {
     /// An outcome's `rules` and `decisions`, given back by [`Engine::recycle`].
     rules: Vec<RuleResult>,
     decisions: Vec<Value>,
+    memo: Memo,
+}
+
+/// What a thread remembers from one transaction to the next of look-ups whose answer depends
+/// only on their question and the engine: screening a party's names against a table, and the
+/// rows of a Control List table an ECCN lies within. A batch names the same parties and the
+/// same ECCNs again and again (a company exports the same products to the same customers),
+/// and screening a name costs more than a rule. Direct-mapped and of fixed size, so that its
+/// memory stays flat however many distinct names a batch holds: a name whose slot another
+/// name took is screened again.
+#[derive(Default)]
+struct Memo {
+    /// The engine ([`Engine::id`]) the entries belong to; a thread that evaluates with another
+    /// engine empties the memo first.
+    engine: u64,
+    /// [`MEMO_SLOTS`] slots once used, by the question's hash.
+    screened: Vec<Option<ScreenedName>>,
+    /// The rows ECCNs found in `within` indexes: [`MEMO_SLOTS`] slots once used, by the hash
+    /// of the index and the ECCN.
+    within: Vec<Option<WithinFound>>,
+}
+
+/// How many names, and how many ECCNs, a thread's [`Memo`] holds at most.
+const MEMO_SLOTS: usize = 512;
+
+/// A party's names screened against a table.
+struct ScreenedName {
+    hash: u64,
+    table: TableId,
+    name: Arc<str>,
+    /// The party's aliases as given (missing when the party record has none).
+    aliases: Value,
+    hits: Arc<[Match]>,
+}
+
+impl Memo {
+    /// The memo of `engine`: this one if it is, emptied otherwise.
+    fn for_engine(&mut self, engine: u64) {
+        if self.engine != engine {
+            self.engine = engine;
+            self.screened.clear();
+            self.within.clear();
+        }
+    }
+
+    fn hash(table: TableId, name: &str, aliases: &Value) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = crate::hash::FxHasher::default();
+        table.index().hash(&mut hasher);
+        name.hash(&mut hasher);
+        for alias in string_items(aliases) {
+            alias.hash(&mut hasher);
+        }
+        hasher.finish()
+    }
+
+    fn screened(&self, hash: u64, table: TableId, name: &str, aliases: &Value) -> Option<&Arc<[Match]>> {
+        let slot = self.screened.get(hash as usize % MEMO_SLOTS)?.as_ref()?;
+        (slot.hash == hash && slot.table == table && *slot.name == *name && slot.aliases == *aliases)
+            .then_some(&slot.hits)
+    }
+
+    /// The slot of index `position` and an ECCN in [`Memo::within`].
+    fn within_slot(position: usize, eccn: &Eccn) -> usize {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = crate::hash::FxHasher::default();
+        position.hash(&mut hasher);
+        eccn.hash(&mut hasher);
+        hasher.finish() as usize % MEMO_SLOTS
+    }
+
+    fn remember(&mut self, entry: ScreenedName) {
+        if self.screened.is_empty() {
+            self.screened.resize_with(MEMO_SLOTS, || None);
+        }
+        if let Some(slot) = self.screened.get_mut(entry.hash as usize % MEMO_SLOTS) {
+            *slot = Some(entry);
+        }
+    }
 }
 
 /// How many fired rules' results a thread keeps for reuse: more than any transaction of the
@@ -476,7 +570,6 @@ impl Kept {
         for list in &mut kept.contributions {
             list.clear();
         }
-        kept.within_found.clear();
         kept.screened.clear();
         kept.missing.clear();
         kept
@@ -686,8 +779,11 @@ struct Ctx<'e> {
     witness: Vec<Bound<'e>>,
     /// Emptied buffers of candidate rows, reused by lookups so that they do not allocate.
     spare: Vec<Vec<usize>>,
-    /// The rows `ECCN within row.column` lookups found, by index and ECCN.
-    within_found: Vec<WithinFound>,
+    /// Per guard family ([`GuardTest::Eccn`]), the bits its list's ECCNs find, once
+    /// `families_known` has the family's bit (the first sixteen families; the others are
+    /// computed for every rule).
+    family_sites: [u64; 16],
+    families_known: u64,
     decision_values: Vec<Option<Value>>,
     contributions: Vec<Vec<Contribution>>,
     rules: Vec<RuleResult>,
@@ -696,6 +792,7 @@ struct Ctx<'e> {
     fired: Vec<Box<Fired>>,
     /// Screening results per (table, party value's address).
     screened: Vec<Screened>,
+    memo: Memo,
     /// Expressions that read missing information while evaluating the current rule.
     missing: Vec<ExprId>,
     truths: ConditionTruths,
@@ -728,7 +825,20 @@ impl<'e> Ctx<'e> {
 
     fn set_result(&mut self, id: RuleId, result: RuleResult) {
         if let Some(slot) = self.rules.get_mut(id.index()) {
-            *slot = result;
+            // The result it replaces is nearly always one that owns nothing (the previous
+            // transaction's, its fired rules given back by `Engine::recycle`): tested here, it
+            // needs no call to the drop glue.
+            let old = std::mem::replace(slot, result);
+            if matches!(
+                old,
+                RuleResult::NotInForce
+                    | RuleResult::NotFired { why: None }
+                    | RuleResult::Overridden { .. }
+            ) {
+                std::mem::forget(old);
+            } else {
+                drop(old);
+            }
         }
     }
 
@@ -1427,17 +1537,24 @@ impl<'e> Ctx<'e> {
         }
     }
 
-    /// The rows of index `position` an ECCN may lie within, found once per transaction: rules
-    /// that read one Control List table ask it about the same ECCN again and again.
+    /// The rows of index `position` an ECCN may lie within, remembered by the thread
+    /// ([`Memo`]): rules that read one Control List table ask it about the same ECCN again and
+    /// again, and so do the next transactions.
     fn within(&mut self, position: usize, eccn: Eccn) -> Option<&WithinFound> {
-        let at = match self
-            .within_found
-            .iter()
-            .position(|found| found.position == position && found.eccn == eccn)
-        {
-            Some(at) => at,
-            None => {
-                let engine: &'e Engine = self.engine;
+        let engine: &'e Engine = self.engine;
+        let date = self.date;
+        let at = Memo::within_slot(position, &eccn);
+        if self.memo.within.is_empty() {
+            self.memo.within.resize_with(MEMO_SLOTS, || None);
+        }
+        let slot = self.memo.within.get_mut(at)?;
+        match slot {
+            Some(found) if found.position == position && found.eccn == eccn => {
+                if !found.sites_dates.contains(date) {
+                    (found.sites, found.sites_dates) = sites_on(engine, position, &found.rows, date);
+                }
+            }
+            _ => {
                 let index = engine.indexes.get(position)?;
                 // Rows whose ECCN is the key or one of its ancestors (the key lies within them),
                 // rows whose ECCN lies below the key (the key is not detailed enough), and rows
@@ -1454,62 +1571,65 @@ impl<'e> Ctx<'e> {
                 }
                 rows.sort_unstable();
                 rows.dedup();
-                // The quantifiers that may visit one of these rows today.
-                let mut sites = 0;
-                if let Some(masks) = engine.site_masks.get(position) {
-                    let table_rows = engine
-                        .table_rows
-                        .get(masks.table)
-                        .map_or(&[][..], Vec::as_slice);
-                    for &row in &rows {
-                        if table_rows
-                            .get(row)
-                            .is_some_and(|(dates, _)| dates.contains(self.date))
-                        {
-                            sites |= masks.rows.get(row).copied().unwrap_or(0);
-                        }
-                    }
-                }
-                self.within_found.push(WithinFound {
+                let (sites, sites_dates) = sites_on(engine, position, &rows, date);
+                *slot = Some(WithinFound {
                     position,
                     eccn,
                     rows: rows.as_slice().into(),
                     sites,
+                    sites_dates,
                 });
                 rows.clear();
                 self.spare.push(rows);
-                self.within_found.len() - 1
             }
-        };
-        self.within_found.get(at)
+        }
+        self.memo.within.get(at)?.as_ref()
     }
 
     /// Whether a rule's guard shows its `when` false without evaluating it: no element of the
     /// list has an ECCN whose rows the guarded quantifier could visit.
     fn refuted(&mut self, guard: &Guard) -> bool {
-        let Value::List(items) = walk(self.transaction, &guard.list) else {
-            return false;
-        };
-        let GuardTest::Eccn {
-            key,
-            position,
-            site,
-        } = &guard.test
-        else {
-            return true;
-        };
-        for item in items.iter() {
-            let Value::Eccn(eccn) = walk(item, key) else {
-                return false;
-            };
-            if self
-                .within(*position, *eccn)
-                .map_or(true, |found| found.sites & site != 0)
-            {
-                return false;
+        match &guard.test {
+            GuardTest::EmptyTable => matches!(walk(self.transaction, &guard.list), Value::List(_)),
+            GuardTest::Eccn { site, family, .. } => {
+                let known = 1u64.checked_shl(*family as u32).unwrap_or(0);
+                let sites = match self.family_sites.get(*family) {
+                    Some(sites) if self.families_known & known != 0 => *sites,
+                    _ => {
+                        let sites = self.guard_sites(guard);
+                        if let Some(cell) = self.family_sites.get_mut(*family) {
+                            *cell = sites;
+                            self.families_known |= known;
+                        }
+                        sites
+                    }
+                };
+                sites & site == 0
             }
         }
-        true
+    }
+
+    /// The bits of the guarded quantifiers that the ECCNs of a guard's list may visit: all
+    /// bits when the list is not given, or an element has no ECCN or asks an index that does
+    /// not exist, so that nothing is refuted for want of information.
+    fn guard_sites(&mut self, guard: &Guard) -> u64 {
+        let GuardTest::Eccn { key, position, .. } = &guard.test else {
+            return u64::MAX;
+        };
+        let Value::List(items) = walk(self.transaction, &guard.list) else {
+            return u64::MAX;
+        };
+        let mut sites = 0;
+        for item in items.iter() {
+            let Value::Eccn(eccn) = walk(item, key) else {
+                return u64::MAX;
+            };
+            match self.within(*position, *eccn) {
+                Some(found) => sites |= found.sites,
+                None => return u64::MAX,
+            }
+        }
+        sites
     }
 
     #[inline]
@@ -1563,14 +1683,29 @@ impl<'e> Ctx<'e> {
         let Some(Value::String(name)) = fields.get(usize::from(shape.party_name)) else {
             return None;
         };
-        let alias_refs: Vec<&str> = shape
+        let aliases = shape
             .party_aliases
             .and_then(|a| fields.get(usize::from(a)))
-            .map_or_else(Vec::new, |v| string_items(v).map(|s| &**s).collect());
-        let index = self.engine.screening.get(shape.table.index())?.as_ref()?;
-        let mut out = Vec::new();
-        index.screen(name, &alias_refs, &mut out);
-        let hits: Arc<[Match]> = Arc::from(out);
+            .unwrap_or(&MISSING);
+        let hash = Memo::hash(shape.table, name, aliases);
+        let hits = match self.memo.screened(hash, shape.table, name, aliases) {
+            Some(hits) => hits.clone(),
+            None => {
+                let alias_refs: Vec<&str> = string_items(aliases).map(|s| &**s).collect();
+                let index = self.engine.screening.get(shape.table.index())?.as_ref()?;
+                let mut out = Vec::new();
+                index.screen(name, &alias_refs, &mut out);
+                let hits: Arc<[Match]> = Arc::from(out);
+                self.memo.remember(ScreenedName {
+                    hash,
+                    table: shape.table,
+                    name: name.clone(),
+                    aliases: aliases.clone(),
+                    hits: hits.clone(),
+                });
+                hits
+            }
+        };
         self.screened
             .push((shape.table, key, hits.clone(), name.clone()));
         Some(hits)
@@ -1910,6 +2045,38 @@ fn column_index(program: &Program, table: TableId, column: u16) -> ColumnIndex {
     index
 }
 
+/// The guarded quantifiers of index `position` ([`SiteMasks`]) that may visit one of `rows` on
+/// `date`, and the days around `date` on which that stays so (none of the rows comes into
+/// force or leaves it).
+fn sites_on(engine: &Engine, position: usize, rows: &[usize], date: Date) -> (u64, DateRange) {
+    let mut sites = 0;
+    let mut dates = DateRange::ALWAYS;
+    let Some(masks) = engine.site_masks.get(position) else {
+        return (sites, dates);
+    };
+    let table_rows = engine
+        .table_rows
+        .get(masks.table)
+        .map_or(&[][..], Vec::as_slice);
+    for &row in rows {
+        let Some((range, _)) = table_rows.get(row) else {
+            continue;
+        };
+        if range.contains(date) {
+            sites |= masks.rows.get(row).copied().unwrap_or(0);
+        }
+        // The row's ends on or before `date` bound the days from below, the others from above.
+        for end in [range.effective, range.until].into_iter().flatten() {
+            if end <= date {
+                dates.effective = Some(dates.effective.map_or(end, |from| from.max(end)));
+            } else {
+                dates.until = Some(dates.until.map_or(end, |to| to.min(end)));
+            }
+        }
+    }
+    (sites, dates)
+}
+
 /// Gives each `any` quantifier over a table narrowed first by a `within` index a bit (up to 64
 /// per index), and each index the masks of its table's rows: the bits of the quantifiers that
 /// may visit the row. Returns the masks by index position, and the bits by quantifier.
@@ -2034,10 +2201,42 @@ fn guard(
                     key: key.clone(),
                     position,
                     site,
+                    family: 0,
                 },
             })
         })
     })
+}
+
+/// Puts the ECCN guards that ask the same list, the same path from its elements and the same
+/// index into one family, numbering them from 0.
+fn guard_families(guards: &mut [Option<Guard>]) {
+    let mut families: Vec<(Path, Box<[u16]>, usize)> = Vec::new();
+    for guard in guards.iter_mut().flatten() {
+        let Guard {
+            list,
+            test:
+                GuardTest::Eccn {
+                    key,
+                    position,
+                    family,
+                    ..
+                },
+        } = guard
+        else {
+            continue;
+        };
+        *family = match families
+            .iter()
+            .position(|(l, k, p)| l == list && *k == key.fields && p == position)
+        {
+            Some(at) => at,
+            None => {
+                families.push((list.clone(), key.fields.clone(), *position));
+                families.len() - 1
+            }
+        };
+    }
 }
 
 /// A rough cost of evaluating a condition once, to try the cheap parts of a `when` first: a
