@@ -523,9 +523,18 @@ impl Memo {
         hasher.finish()
     }
 
-    fn screened(&self, hash: u64, table: TableId, name: &str, aliases: &Value) -> Option<&Arc<[Match]>> {
+    fn screened(
+        &self,
+        hash: u64,
+        table: TableId,
+        name: &str,
+        aliases: &Value,
+    ) -> Option<&Arc<[Match]>> {
         let slot = self.screened.get(hash as usize % MEMO_SLOTS)?.as_ref()?;
-        (slot.hash == hash && slot.table == table && *slot.name == *name && slot.aliases == *aliases)
+        (slot.hash == hash
+            && slot.table == table
+            && *slot.name == *name
+            && slot.aliases == *aliases)
             .then_some(&slot.hits)
     }
 
@@ -1551,7 +1560,8 @@ impl<'e> Ctx<'e> {
         match slot {
             Some(found) if found.position == position && found.eccn == eccn => {
                 if !found.sites_dates.contains(date) {
-                    (found.sites, found.sites_dates) = sites_on(engine, position, &found.rows, date);
+                    (found.sites, found.sites_dates) =
+                        sites_on(engine, position, &found.rows, date);
                 }
             }
             _ => {
