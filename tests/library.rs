@@ -265,6 +265,23 @@ fn records_serialise_as_their_views() {
         })
         .collect();
     transactions.extend(rejected);
+    // Party names that JSON must escape (quoted in `because` sentences, which are copied as
+    // they are when nothing in them needs escaping).
+    let escaped: Vec<serde_json::Value> = transactions
+        .iter()
+        .take(80)
+        .filter_map(|transaction| {
+            let mut copy = transaction.clone();
+            for party in copy.get_mut("parties")?.as_array_mut()? {
+                if let Some(serde_json::Value::String(name)) = party.get_mut("name") {
+                    name.push_str(" \"Q\" back\\slash\nnew\tline\u{1}");
+                }
+            }
+            Some(copy)
+        })
+        .collect();
+    transactions.extend(escaped);
+    let mut quoted_escapes = 0;
     let (mut decided, mut overridden, mut indeterminate, mut matched) = (0, 0, 0, 0);
     for transaction in &transactions {
         let evaluation = evaluator.evaluate_value(transaction, None, RunConfig::default());
@@ -275,13 +292,19 @@ fn records_serialise_as_their_views() {
         decided += usize::from(matches!(evaluation, Evaluation::Decided { .. }));
         let (record, _) = evaluator.into_record(evaluation);
         assert_eq!(compact, serde_json::to_string(&record).unwrap());
-        assert_eq!(String::from_utf8(line).unwrap(), compact);
+        let line = String::from_utf8(line).unwrap();
+        quoted_escapes += usize::from(line.contains(r#"\"Q\" back\\slash\nnew\tline\u0001"#));
+        assert_eq!(line, compact);
         assert_eq!(pretty, serde_json::to_string_pretty(&record).unwrap());
         overridden += usize::from(!record.overridden.is_empty());
         indeterminate += usize::from(!record.indeterminate.is_empty());
         matched += usize::from(!record.matches.is_empty());
     }
     assert!(decided > 400, "only {decided} transactions were decided");
+    assert!(
+        quoted_escapes > 0,
+        "no sentence quotes a name that needs escaping"
+    );
     assert!(decided < transactions.len(), "no transaction was rejected");
     assert!(
         overridden > 0 && indeterminate > 0 && matched > 0,

@@ -148,6 +148,15 @@ enum GuardTest {
     EmptyTable,
 }
 
+/// The ECCN guards that ask one list, one path from its elements and one index.
+struct GuardFamily {
+    list: Path,
+    /// The path from an element, by its fields (the slot it starts from differs by rule).
+    key: Box<[u16]>,
+    /// The index (into `Engine::indexes`).
+    position: usize,
+}
+
 /// The rows a quantifier over a table visits.
 enum Rows<'e> {
     /// Every row.
@@ -212,6 +221,14 @@ pub struct Engine {
     site_masks: Vec<SiteMasks>,
     /// Per rule (by [`RuleId`]): the test that may show its `when` false without evaluating it.
     guards: Vec<Option<Guard>>,
+    /// The families of ECCN guards ([`GuardTest::Eccn`]), by number.
+    families: Vec<GuardFamily>,
+    /// Per rule (by [`RuleId`]): whether the text of its `because` template (without the
+    /// values) holds nothing a JSON string must escape.
+    plain_templates: Vec<bool>,
+    /// Whether no enumeration value's name needs escaping in a JSON string (they are
+    /// identifiers, so none does; checked once rather than at every quote).
+    plain_enum_names: bool,
     /// Whether `order` runs every rule once, so that a transaction sets every rule's result.
     runs_every_rule: bool,
     /// Tells this engine's entries in a thread's [`Memo`] from another engine's.
@@ -335,7 +352,19 @@ impl Engine {
             .iter()
             .map(|rule| guard(&program, &narrowing, &sites, rule.when?))
             .collect();
-        guard_families(&mut guards);
+        let families = guard_families(&mut guards);
+        let plain_templates = program
+            .rules
+            .iter()
+            .map(|rule| {
+                rule.because.as_ref().is_some_and(|template| {
+                    template.parts.iter().all(|part| match part {
+                        crate::semantic::ir::TemplatePart::Text(t) => json_plain(t),
+                        crate::semantic::ir::TemplatePart::Value(_) => true,
+                    })
+                })
+            })
+            .collect();
         let conditions = program
             .rules
             .iter()
@@ -350,6 +379,10 @@ impl Engine {
                 )
             })
             .collect();
+        let plain_enum_names = program
+            .enums
+            .iter()
+            .all(|e| e.values.iter().all(|v| json_plain(&v.name)));
         Engine {
             program,
             order,
@@ -360,6 +393,9 @@ impl Engine {
             conditions,
             site_masks,
             guards,
+            families,
+            plain_templates,
+            plain_enum_names,
             runs_every_rule,
             id: ENGINES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
@@ -415,6 +451,8 @@ impl Engine {
                 ConditionTruths::default()
             },
             config,
+            use_compiled: !config.coverage && !config.reference,
+            use_guards: !config.coverage && !config.reference && !config.why_not,
         };
         for step in &self.order {
             match *step {
@@ -487,6 +525,16 @@ struct Memo {
     /// The rows ECCNs found in `within` indexes: [`MEMO_SLOTS`] slots once used, by the hash
     /// of the index and the ECCN.
     within: Vec<Option<WithinFound>>,
+    /// What each ECCN gives the guard families ([`Ctx::eccn_sites`]): [`MEMO_SLOTS`] slots once
+    /// used, by the ECCN's hash.
+    eccn_sites: Vec<Option<EccnSites>>,
+}
+
+/// The bits an ECCN gives each guard family, by family, on the days of `dates`.
+struct EccnSites {
+    eccn: Eccn,
+    sites: Arc<[u64]>,
+    dates: DateRange,
 }
 
 /// How many names, and how many ECCNs, a thread's [`Memo`] holds at most.
@@ -509,6 +557,7 @@ impl Memo {
             self.engine = engine;
             self.screened.clear();
             self.within.clear();
+            self.eccn_sites.clear();
         }
     }
 
@@ -669,6 +718,9 @@ pub struct WhyNot {
 pub struct Fired {
     pub sets: Vec<(DecisionId, OutcomeOp, Value)>,
     pub because: Option<String>,
+    /// Whether `because` holds nothing a JSON string must escape (`"`, `\`, control
+    /// characters), so that the JSONL writer copies it as it is.
+    pub(crate) because_is_plain: bool,
     /// The values of the paths the condition read, under the witnesses that made it hold.
     pub bindings: Vec<(ExprId, Value)>,
 }
@@ -806,6 +858,11 @@ struct Ctx<'e> {
     missing: Vec<ExprId>,
     truths: ConditionTruths,
     config: RunConfig,
+    /// Whether rules' compiled conditions are evaluated: not when coverage is recorded or the
+    /// reference interpreter is asked for ([`Ctx::rule_condition`]).
+    use_compiled: bool,
+    /// Whether guards may skip rules: with compiled conditions, and not for explanations.
+    use_guards: bool,
 }
 
 /// What to record beyond the decisions.
@@ -888,7 +945,7 @@ impl<'e> Ctx<'e> {
         // A rule its guard refutes did not fire, as evaluating its `when` would find, and keeps
         // nothing of it. Explanations evaluate it (they report the failed condition and its
         // values), and so do coverage and the reference interpreter.
-        if !self.config.why_not && !self.config.coverage && !self.config.reference {
+        if self.use_guards {
             if let Some(Some(guard)) = engine.guards.get(id.index()) {
                 if self.refuted(guard) {
                     self.set_result(id, RuleResult::NotFired { why: None });
@@ -971,6 +1028,7 @@ impl<'e> Ctx<'e> {
             Box::new(Fired {
                 sets: Vec::with_capacity(rule.outcomes.len()),
                 because: None,
+                because_is_plain: false,
                 bindings: Vec::new(),
             })
         });
@@ -993,6 +1051,13 @@ impl<'e> Ctx<'e> {
             fired.sets.push((outcome.decision, outcome.op, value));
         }
         let kept_text = fired.because.take();
+        // The template's text was checked when the engine was built; the values are checked
+        // as they are written.
+        let mut plain = engine
+            .plain_templates
+            .get(id.index())
+            .copied()
+            .unwrap_or(false);
         fired.because = rule.because.as_ref().map(|template| {
             // Room for the text and a short value per blank, so that it seldom grows.
             let room = template
@@ -1008,11 +1073,14 @@ impl<'e> Ctx<'e> {
             for part in &template.parts {
                 match part {
                     crate::semantic::ir::TemplatePart::Text(t) => text.push_str(t),
-                    crate::semantic::ir::TemplatePart::Value(expr) => self.quote(&mut text, *expr),
+                    crate::semantic::ir::TemplatePart::Value(expr) => {
+                        plain &= self.quote(&mut text, *expr);
+                    }
                 }
             }
             text
         });
+        fired.because_is_plain = plain;
         if let (Some(when), true) = (rule.when, self.config.bindings) {
             fired.bindings = self.bindings(when);
         }
@@ -1024,7 +1092,7 @@ impl<'e> Ctx<'e> {
     /// [`RunConfig::reference`] asks for it.
     fn rule_condition(&mut self, expr: ExprId, compiled: Option<&Cond>) -> Truth {
         match compiled {
-            Some(condition) if !self.config.coverage && !self.config.reference => condition(self),
+            Some(condition) if self.use_compiled => condition(self),
             _ => self.truth(expr),
         }
     }
@@ -1260,7 +1328,7 @@ impl<'e> Ctx<'e> {
                     match part {
                         crate::semantic::ir::TemplatePartExpr::Text(t) => text.push_str(t),
                         crate::semantic::ir::TemplatePartExpr::Value(inner) => {
-                            self.quote(&mut text, *inner)
+                            self.quote(&mut text, *inner);
                         }
                     }
                 }
@@ -1603,20 +1671,106 @@ impl<'e> Ctx<'e> {
             GuardTest::EmptyTable => matches!(walk(self.transaction, &guard.list), Value::List(_)),
             GuardTest::Eccn { site, family, .. } => {
                 let known = 1u64.checked_shl(*family as u32).unwrap_or(0);
+                if self.families_known & known == 0 {
+                    self.family_sites(*family);
+                }
                 let sites = match self.family_sites.get(*family) {
                     Some(sites) if self.families_known & known != 0 => *sites,
-                    _ => {
-                        let sites = self.guard_sites(guard);
-                        if let Some(cell) = self.family_sites.get_mut(*family) {
-                            *cell = sites;
-                            self.families_known |= known;
-                        }
-                        sites
-                    }
+                    _ => self.guard_sites(guard),
                 };
                 sites & site == 0
             }
         }
+    }
+
+    /// Fills [`Ctx::family_sites`] for a family and every other that asks the same list and
+    /// path (one pass over the list, one look-up of each element's ECCN). Families past the
+    /// sixteenth are left to [`Ctx::guard_sites`].
+    fn family_sites(&mut self, family: usize) {
+        let engine: &'e Engine = self.engine;
+        let Some(asked) = engine.families.get(family) else {
+            return;
+        };
+        if family >= self.family_sites.len() {
+            return;
+        }
+        let mut group = 0u64;
+        for (at, other) in engine
+            .families
+            .iter()
+            .enumerate()
+            .take(self.family_sites.len())
+        {
+            if other.list == asked.list && other.key == asked.key {
+                group |= 1 << at;
+                if let Some(cell) = self.family_sites.get_mut(at) {
+                    *cell = 0;
+                }
+            }
+        }
+        self.families_known |= group;
+        let every = |ctx: &mut Self, sites: &dyn Fn(usize) -> u64| {
+            for (at, cell) in ctx.family_sites.iter_mut().enumerate() {
+                if group & (1 << at) != 0 {
+                    *cell |= sites(at);
+                }
+            }
+        };
+        let Value::List(items) = walk(self.transaction, &asked.list) else {
+            every(self, &|_| u64::MAX);
+            return;
+        };
+        for item in items.iter() {
+            let eccn = match walk_fields(item, &asked.key) {
+                Value::Eccn(eccn) => *eccn,
+                _ => {
+                    every(self, &|_| u64::MAX);
+                    return;
+                }
+            };
+            let Some(found) = self.eccn_sites(eccn) else {
+                every(self, &|_| u64::MAX);
+                return;
+            };
+            let found = found.clone();
+            every(self, &|at| found.get(at).copied().unwrap_or(u64::MAX));
+        }
+    }
+
+    /// For one ECCN, the bits each guard family's index gives it on the transaction's date
+    /// (`u64::MAX` for an index that does not exist), remembered by the thread ([`Memo`]).
+    fn eccn_sites(&mut self, eccn: Eccn) -> Option<Arc<[u64]>> {
+        let date = self.date;
+        let at = Memo::within_slot(usize::MAX, &eccn);
+        if let Some(Some(found)) = self.memo.eccn_sites.get(at) {
+            if found.eccn == eccn && found.dates.contains(date) {
+                return Some(found.sites.clone());
+            }
+        }
+        let engine: &'e Engine = self.engine;
+        let mut dates = DateRange::ALWAYS;
+        let mut sites = Vec::with_capacity(engine.families.len());
+        for family in &engine.families {
+            match self.within(family.position, eccn) {
+                Some(found) => {
+                    sites.push(found.sites);
+                    dates = dates.intersect(&found.sites_dates);
+                }
+                None => sites.push(u64::MAX),
+            }
+        }
+        let sites: Arc<[u64]> = sites.into();
+        if self.memo.eccn_sites.is_empty() {
+            self.memo.eccn_sites.resize_with(MEMO_SLOTS, || None);
+        }
+        if let Some(slot) = self.memo.eccn_sites.get_mut(at) {
+            *slot = Some(EccnSites {
+                eccn,
+                sites: sites.clone(),
+                dates,
+            });
+        }
+        Some(sites)
     }
 
     /// The bits of the guarded quantifiers that the ECCNs of a guard's list may visit: all
@@ -1750,17 +1904,19 @@ impl<'e> Ctx<'e> {
     }
 
     /// Appends the value of an expression as quoted in a sentence: strings and codes without
-    /// quotes, enum values by name.
-    fn quote(&mut self, out: &mut String, expr: ExprId) {
+    /// quotes, enum values by name. Returns whether what it appended needs no escaping in a
+    /// JSON string ([`json_plain`]).
+    fn quote(&mut self, out: &mut String, expr: ExprId) -> bool {
         let program: &'e Program = &self.engine.program;
         let Some(ty) = self.expr(expr).map(|e| &e.ty) else {
-            return;
+            return true;
         };
+        let names = self.engine.plain_enum_names;
         match self.peek(expr) {
-            Some(value) => write_plain(out, program, value, ty),
+            Some(value) => write_plain(out, program, value, ty, names),
             None => {
                 let value = self.value(expr);
-                write_plain(out, program, &value, ty);
+                write_plain(out, program, &value, ty, names)
             }
         }
     }
@@ -1769,35 +1925,63 @@ impl<'e> Ctx<'e> {
 /// A value as quoted in a sentence: strings and codes without quotes, enum values by name.
 pub fn plain_value(program: &Program, value: &Value, ty: &crate::semantic::ir::Type) -> String {
     let mut out = String::new();
-    write_plain(&mut out, program, value, ty);
+    write_plain(&mut out, program, value, ty, false);
     out
 }
 
 /// Appends a value as quoted in a sentence (see [`plain_value`]) to `out`: strings, codes and
 /// enum values written straight in, without the formatting machinery (a fired rule quotes a
-/// few of them in its `because`).
-fn write_plain(out: &mut String, program: &Program, value: &Value, ty: &crate::semantic::ir::Type) {
-    match (value, ty) {
-        (Value::String(s), _) => out.push_str(s),
-        (Value::Country(c), _) => out.push_str(c.as_str()),
-        (Value::Eccn(e), _) => e.pieces().for_each(|piece| out.push_str(piece)),
-        (Value::Enum(index), crate::semantic::ir::Type::Enum(id)) => out.push_str(
-            program
-                .enumeration(*id)
-                .and_then(|e| e.value_name(*index))
-                .unwrap_or("?"),
-        ),
+/// few of them in its `because`). Returns whether what it appended needs no escaping in a JSON
+/// string ([`json_plain`]): country codes and ECCNs never do, enumeration values' names do not
+/// when `plain_names` says so; strings and other values are checked.
+fn write_plain(
+    out: &mut String,
+    program: &Program,
+    value: &Value,
+    ty: &crate::semantic::ir::Type,
+    plain_names: bool,
+) -> bool {
+    let text: &str = match (value, ty) {
+        (Value::Country(c), _) => {
+            out.push_str(c.as_str());
+            return true;
+        }
+        (Value::Eccn(e), _) => {
+            e.pieces().for_each(|piece| out.push_str(piece));
+            return true;
+        }
         (Value::List(items), _) => {
             let element = ty.element().unwrap_or(&crate::semantic::ir::Type::Error);
+            let mut plain = true;
             for (index, item) in items.iter().enumerate() {
                 if index > 0 {
                     out.push_str(", ");
                 }
-                write_plain(out, program, item, element);
+                plain &= write_plain(out, program, item, element, plain_names);
             }
+            return plain;
         }
-        (other, _) => out.push_str(&program.display_value(other, ty)),
-    }
+        (Value::String(s), _) => s,
+        (Value::Enum(index), crate::semantic::ir::Type::Enum(id)) => {
+            let name = program
+                .enumeration(*id)
+                .and_then(|e| e.value_name(*index))
+                .unwrap_or("?");
+            if plain_names {
+                out.push_str(name);
+                return true;
+            }
+            name
+        }
+        (other, _) => {
+            let start = out.len();
+            out.push_str(&program.display_value(other, ty));
+            return out.get(start..).is_some_and(json_plain);
+        }
+    };
+    out.push_str(text);
+    // Values quoted in sentences are short: a loop that stops at the first byte to escape.
+    text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\')
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -1829,11 +2013,25 @@ fn member_of(mode: Membership, element: &Value, scope: &Value) -> Truth {
     result
 }
 
+/// Whether a text holds nothing a JSON string must escape: no `"`, no `\\`, no control
+/// character. (Checked without short-circuiting, so that the loop is vectorised.)
+pub(crate) fn json_plain(text: &str) -> bool {
+    text.bytes().fold(true, |plain, b| {
+        plain & (b >= 0x20) & (b != b'"') & (b != b'\\')
+    })
+}
+
 /// Follows a path's fields from its root value.
 #[inline]
 fn walk<'v>(root: &'v Value, path: &Path) -> &'v Value {
+    walk_fields(root, &path.fields)
+}
+
+/// Follows fields from a value.
+#[inline]
+fn walk_fields<'v>(root: &'v Value, fields: &[u16]) -> &'v Value {
     let mut current = root;
-    for field in path.fields.iter() {
+    for field in fields.iter() {
         current = match current {
             Value::List(fields) => fields.get(usize::from(*field)).unwrap_or(&MISSING),
             _ => &MISSING,
@@ -2219,9 +2417,9 @@ fn guard(
 }
 
 /// Puts the ECCN guards that ask the same list, the same path from its elements and the same
-/// index into one family, numbering them from 0.
-fn guard_families(guards: &mut [Option<Guard>]) {
-    let mut families: Vec<(Path, Box<[u16]>, usize)> = Vec::new();
+/// index into one family, numbering them from 0, and returns the families.
+fn guard_families(guards: &mut [Option<Guard>]) -> Vec<GuardFamily> {
+    let mut families: Vec<GuardFamily> = Vec::new();
     for guard in guards.iter_mut().flatten() {
         let Guard {
             list,
@@ -2238,15 +2436,20 @@ fn guard_families(guards: &mut [Option<Guard>]) {
         };
         *family = match families
             .iter()
-            .position(|(l, k, p)| l == list && *k == key.fields && p == position)
+            .position(|f| f.list == *list && f.key == key.fields && f.position == *position)
         {
             Some(at) => at,
             None => {
-                families.push((list.clone(), key.fields.clone(), *position));
+                families.push(GuardFamily {
+                    list: list.clone(),
+                    key: key.fields.clone(),
+                    position: *position,
+                });
                 families.len() - 1
             }
         };
     }
+    families
 }
 
 /// A rough cost of evaluating a condition once, to try the cheap parts of a `when` first: a

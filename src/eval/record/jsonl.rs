@@ -229,6 +229,7 @@ pub(super) fn write_decided(
                     }
                 }
                 match &fired.because {
+                    Some(because) if fired.because_is_plain => plain(out, because.as_bytes()),
                     Some(because) => string(out, because),
                     None => out.extend_from_slice(b"null"),
                 }
@@ -499,10 +500,7 @@ fn plain(out: &mut Vec<u8>, text: &[u8]) {
 /// `\b \f \n \r \t` or `\u00XX`; everything else as it is.
 pub(super) fn string(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
-    // Without short-circuiting, so that the check is vectorised.
-    let plain = bytes.iter().fold(true, |plain, &b| {
-        plain & (b >= 0x20) & (b != b'"') & (b != b'\\')
-    });
+    let plain = crate::eval::engine::json_plain(s);
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     if plain {
