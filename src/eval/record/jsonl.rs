@@ -45,6 +45,8 @@ pub(super) struct JsonParts {
     rule_tail: Vec<Box<[u8]>>,
     /// Per decision: `"name":`.
     decision_key: Vec<Box<[u8]>>,
+    /// Per decision of an enumeration: `"name":"value"` for each of its values, by index.
+    decision_enum_entry: Vec<Box<[Box<[u8]>]>>,
     /// `,"errors":[],"engine":{…}}`.
     record_tail: Box<[u8]>,
 }
@@ -152,7 +154,7 @@ impl JsonParts {
                 tail.into_boxed_slice()
             })
             .collect();
-        let decision_key = program
+        let decision_key: Vec<Box<[u8]>> = program
             .decisions
             .iter()
             .map(|decision| {
@@ -160,6 +162,28 @@ impl JsonParts {
                 string(&mut key, &decision.name);
                 key.push(b':');
                 key.into_boxed_slice()
+            })
+            .collect();
+        let decision_enum_entry = program
+            .decisions
+            .iter()
+            .zip(&decision_key)
+            .map(|(decision, key)| {
+                let Type::Enum(id) = &decision.value_type else {
+                    return Box::default();
+                };
+                let Some(enumeration) = program.enumeration(*id) else {
+                    return Box::default();
+                };
+                enumeration
+                    .values
+                    .iter()
+                    .map(|value| {
+                        let mut entry = key.to_vec();
+                        string(&mut entry, &value.name);
+                        entry.into_boxed_slice()
+                    })
+                    .collect()
             })
             .collect();
         let mut record_tail = b",\"errors\":[],\"engine\":{\"version\":".to_vec();
@@ -177,6 +201,7 @@ impl JsonParts {
             missing_text,
             rule_tail,
             decision_key,
+            decision_enum_entry,
             record_tail: record_tail.into_boxed_slice(),
         }
     }
@@ -203,6 +228,16 @@ pub(super) fn write_decided(
     let mut first = true;
     for (index, decision, value) in decision_values(program, outcome) {
         separate(out, &mut first);
+        if let Value::Enum(at) = value {
+            let entry = parts
+                .decision_enum_entry
+                .get(index)
+                .and_then(|entries| entries.get(usize::from(*at)));
+            if let Some(entry) = entry {
+                out.extend_from_slice(entry);
+                continue;
+            }
+        }
         out.extend_from_slice(parts.decision_key.get(index).map_or(&[][..], |k| k));
         typed(out, program, value, &decision.value_type)?;
     }
