@@ -3,12 +3,15 @@
 //! Work done once, in [`Engine::new`]: table rows as shared values, a screening index per
 //! screening table, column indexes for quantifiers over tables, each rule's conditions
 //! compiled into closures (`compiled.rs`; the interpreter here is the reference they are tested
-//! against), and the guards that skip a rule a cheap test shows false ([`Guard`]). The evaluation order comes from the decision graph (rules before the decisions they
-//! set, decisions before the rules that read them, exceptions before the rules they override),
+//! against), and the guards that skip a rule a cheap test shows false ([`Guard`]). The
+//! evaluation order comes from the decision graph (rules before the decisions they set,
+//! decisions before the rules that read them, exceptions before the rules they override),
 //! computed once at compile time. Work done per transaction: one pass over that order with a
 //! small frame of quantifier slots that refer to rows and list elements rather than copy them;
 //! conditions use three-valued logic, so missing information makes a rule *uncertain*, never
-//! silently false.
+//! silently false. Work done once per thread and question: look-ups whose answer depends only
+//! on the question (screening a name, the rows an ECCN finds) are remembered from one
+//! transaction to the next ([`Memo`]), in a fixed number of slots.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -1830,8 +1833,9 @@ impl<'e> Ctx<'e> {
         }
     }
 
-    /// Screens a party against a screening table once per transaction; `None` when the party
-    /// has no name to screen.
+    /// Screens a party against a screening table once per transaction (and a name with its
+    /// aliases once per thread while the [`Memo`] holds it); `None` when the party has no
+    /// name to screen.
     fn screen(&mut self, party: &Value, shape: &MatchShape) -> Option<Arc<[Match]>> {
         let Value::List(fields) = party else {
             return None;
