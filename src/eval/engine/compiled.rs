@@ -15,7 +15,8 @@
 
 use super::{compare, finish, initial, member_of, presence, step, walk, Bound, Ctx, Membership};
 use crate::semantic::ir::{
-    Collection, DecisionId, ExprId, ExprKind, Path, PathRoot, Program, SetId, Truth, Value,
+    Collection, Comparison, DecisionId, ExprId, ExprKind, Path, PathRoot, Program, SetId, Truth,
+    Value,
 };
 
 /// A compiled condition.
@@ -86,7 +87,7 @@ pub(super) fn compile(program: &Program, id: ExprId) -> Cond {
                 (Some(Operand::Path(path)), Some(Operand::Const(constant))) => {
                     let lhs = *lhs;
                     Box::new(move |ctx| {
-                        let truth = compare(op, ctx.read(&path), &constant);
+                        let truth = compare_values(op, ctx.read(&path), &constant);
                         if truth == Truth::Unknown {
                             ctx.note_missing_path(lhs);
                         }
@@ -96,7 +97,7 @@ pub(super) fn compile(program: &Program, id: ExprId) -> Cond {
                 (Some(Operand::Path(a)), Some(Operand::Path(b))) => {
                     let (lhs, rhs) = (*lhs, *rhs);
                     Box::new(move |ctx| {
-                        let truth = compare(op, ctx.read(&a), ctx.read(&b));
+                        let truth = compare_values(op, ctx.read(&a), ctx.read(&b));
                         if truth == Truth::Unknown {
                             ctx.note_missing_path(lhs);
                             ctx.note_missing_path(rhs);
@@ -109,7 +110,7 @@ pub(super) fn compile(program: &Program, id: ExprId) -> Cond {
                 (Some(a), Some(b)) => {
                     let (lhs, rhs) = (*lhs, *rhs);
                     Box::new(move |ctx| {
-                        let truth = compare(op, a.read(ctx), b.read(ctx));
+                        let truth = compare_values(op, a.read(ctx), b.read(ctx));
                         if truth == Truth::Unknown {
                             ctx.note_missing_path(lhs);
                             ctx.note_missing_path(rhs);
@@ -193,6 +194,25 @@ pub(super) fn compile(program: &Program, id: ExprId) -> Cond {
             }
         }
         _ => interpreted(id),
+    }
+}
+
+/// [`compare`], with equality of two enumeration values, countries or booleans (`p.kind is
+/// government`, `r.country is destination`, `r.ns1 is true`, `license is required`) decided by
+/// their payload without the general ordering: the same answer, as the ordering of two values
+/// of one kind is that of their payloads.
+#[inline]
+fn compare_values(op: Comparison, x: &Value, y: &Value) -> Truth {
+    let same = match (x, y) {
+        (Value::Enum(x), Value::Enum(y)) => x == y,
+        (Value::Country(x), Value::Country(y)) => x == y,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        _ => return compare(op, x, y),
+    };
+    match op {
+        Comparison::Eq => Truth::from_bool(same),
+        Comparison::Ne => Truth::from_bool(!same),
+        _ => compare(op, x, y),
     }
 }
 
