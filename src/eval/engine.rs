@@ -90,6 +90,7 @@ struct ColumnIndex {
 
 /// The rows an ECCN found in one `within` index, remembered by the thread ([`Memo`]).
 struct WithinFound {
+    engine: u64,
     /// The index (into `Engine::indexes`).
     position: usize,
     eccn: Eccn,
@@ -419,7 +420,6 @@ impl Engine {
     pub fn run(&self, transaction: Value, date: Date, config: RunConfig) -> Outcome {
         let program = &*self.program;
         let mut kept = Kept::take();
-        kept.memo.for_engine(self.id);
         let mut rules = std::mem::take(&mut kept.rules);
         // A kept list holds the results of the thread's previous transaction, less its fired
         // rules; when the order runs every rule, each is set again, so it is not reset.
@@ -517,12 +517,11 @@ struct Kept {
 /// same ECCNs again and again (a company exports the same products to the same customers),
 /// and screening a name costs more than a rule. Direct-mapped and of fixed size, so that its
 /// memory stays flat however many distinct names a batch holds: a name whose slot another
-/// name took is screened again.
+/// name took is screened again. Each entry names the engine ([`Engine::id`]) whose answer it
+/// holds, so that a thread evaluating with two engines in turn (`vigil diff`) keeps the
+/// answers of both apart.
 #[derive(Default)]
 struct Memo {
-    /// The engine ([`Engine::id`]) the entries belong to; a thread that evaluates with another
-    /// engine empties the memo first.
-    engine: u64,
     /// [`MEMO_SLOTS`] slots once used, by the question's hash.
     screened: Vec<Option<ScreenedName>>,
     /// The rows ECCNs found in `within` indexes: [`MEMO_SLOTS`] slots once used, by the hash
@@ -535,6 +534,7 @@ struct Memo {
 
 /// The bits an ECCN gives each guard family, by family, on the days of `dates`.
 struct EccnSites {
+    engine: u64,
     eccn: Eccn,
     sites: Arc<[u64]>,
     dates: DateRange,
@@ -546,6 +546,7 @@ const MEMO_SLOTS: usize = 512;
 /// A party's names screened against a table.
 struct ScreenedName {
     hash: u64,
+    engine: u64,
     table: TableId,
     name: Arc<str>,
     /// The party's aliases as given (missing when the party record has none).
@@ -554,19 +555,10 @@ struct ScreenedName {
 }
 
 impl Memo {
-    /// The memo of `engine`: this one if it is, emptied otherwise.
-    fn for_engine(&mut self, engine: u64) {
-        if self.engine != engine {
-            self.engine = engine;
-            self.screened.clear();
-            self.within.clear();
-            self.eccn_sites.clear();
-        }
-    }
-
-    fn hash(table: TableId, name: &str, aliases: &Value) -> u64 {
+    fn hash(engine: u64, table: TableId, name: &str, aliases: &Value) -> u64 {
         use std::hash::{Hash, Hasher};
         let mut hasher = crate::hash::FxHasher::default();
+        engine.hash(&mut hasher);
         table.index().hash(&mut hasher);
         name.hash(&mut hasher);
         for alias in string_items(aliases) {
@@ -578,22 +570,26 @@ impl Memo {
     fn screened(
         &self,
         hash: u64,
+        engine: u64,
         table: TableId,
         name: &str,
         aliases: &Value,
     ) -> Option<&Arc<[Match]>> {
         let slot = self.screened.get(hash as usize % MEMO_SLOTS)?.as_ref()?;
         (slot.hash == hash
+            && slot.engine == engine
             && slot.table == table
             && *slot.name == *name
             && slot.aliases == *aliases)
             .then_some(&slot.hits)
     }
 
-    /// The slot of index `position` and an ECCN in [`Memo::within`].
-    fn within_slot(position: usize, eccn: &Eccn) -> usize {
+    /// The slot of an engine's index `position` and an ECCN in [`Memo::within`] (and, with
+    /// `usize::MAX` for the index, in [`Memo::eccn_sites`]).
+    fn within_slot(engine: u64, position: usize, eccn: &Eccn) -> usize {
         use std::hash::{Hash, Hasher};
         let mut hasher = crate::hash::FxHasher::default();
+        engine.hash(&mut hasher);
         position.hash(&mut hasher);
         eccn.hash(&mut hasher);
         hasher.finish() as usize % MEMO_SLOTS
@@ -1623,13 +1619,17 @@ impl<'e> Ctx<'e> {
     fn within(&mut self, position: usize, eccn: Eccn) -> Option<&WithinFound> {
         let engine: &'e Engine = self.engine;
         let date = self.date;
-        let at = Memo::within_slot(position, &eccn);
+        let at = Memo::within_slot(engine.id, position, &eccn);
         if self.memo.within.is_empty() {
             self.memo.within.resize_with(MEMO_SLOTS, || None);
         }
         let slot = self.memo.within.get_mut(at)?;
         match slot {
-            Some(found) if found.position == position && found.eccn == eccn => {
+            Some(found)
+                if found.engine == engine.id
+                    && found.position == position
+                    && found.eccn == eccn =>
+            {
                 if !found.sites_dates.contains(date) {
                     (found.sites, found.sites_dates) =
                         sites_on(engine, position, &found.rows, date);
@@ -1654,6 +1654,7 @@ impl<'e> Ctx<'e> {
                 rows.dedup();
                 let (sites, sites_dates) = sites_on(engine, position, &rows, date);
                 *slot = Some(WithinFound {
+                    engine: engine.id,
                     position,
                     eccn,
                     rows: rows.as_slice().into(),
@@ -1744,13 +1745,13 @@ impl<'e> Ctx<'e> {
     /// (`u64::MAX` for an index that does not exist), remembered by the thread ([`Memo`]).
     fn eccn_sites(&mut self, eccn: Eccn) -> Option<Arc<[u64]>> {
         let date = self.date;
-        let at = Memo::within_slot(usize::MAX, &eccn);
+        let engine: &'e Engine = self.engine;
+        let at = Memo::within_slot(engine.id, usize::MAX, &eccn);
         if let Some(Some(found)) = self.memo.eccn_sites.get(at) {
-            if found.eccn == eccn && found.dates.contains(date) {
+            if found.engine == engine.id && found.eccn == eccn && found.dates.contains(date) {
                 return Some(found.sites.clone());
             }
         }
-        let engine: &'e Engine = self.engine;
         let mut dates = DateRange::ALWAYS;
         let mut sites = Vec::with_capacity(engine.families.len());
         for family in &engine.families {
@@ -1768,6 +1769,7 @@ impl<'e> Ctx<'e> {
         }
         if let Some(slot) = self.memo.eccn_sites.get_mut(at) {
             *slot = Some(EccnSites {
+                engine: engine.id,
                 eccn,
                 sites: sites.clone(),
                 dates,
@@ -1855,8 +1857,9 @@ impl<'e> Ctx<'e> {
             .party_aliases
             .and_then(|a| fields.get(usize::from(a)))
             .unwrap_or(&MISSING);
-        let hash = Memo::hash(shape.table, name, aliases);
-        let hits = match self.memo.screened(hash, shape.table, name, aliases) {
+        let engine = self.engine.id;
+        let hash = Memo::hash(engine, shape.table, name, aliases);
+        let hits = match self.memo.screened(hash, engine, shape.table, name, aliases) {
             Some(hits) => hits.clone(),
             None => {
                 let alias_refs: Vec<&str> = string_items(aliases).map(|s| &**s).collect();
@@ -1866,6 +1869,7 @@ impl<'e> Ctx<'e> {
                 let hits: Arc<[Match]> = Arc::from(out);
                 self.memo.remember(ScreenedName {
                     hash,
+                    engine,
                     table: shape.table,
                     name: name.clone(),
                     aliases: aliases.clone(),
