@@ -246,12 +246,20 @@ fn repeated_keys(transaction: &Json) -> Vec<String> {
 }
 
 /// Texts of a valid transaction broken or changed as text: trailing garbage, cut short,
-/// surrounded by white space.
+/// surrounded by white space, each quotation mark in turn dropped or replaced (a key the
+/// reader expects must still be quoted on both sides).
 fn textual(text: &str) -> Vec<String> {
     let mut out: Vec<String> = [" x", "}", "{}", ",", "]", "null", "\"\"", " 1"]
         .iter()
         .map(|garbage| format!("{text}{garbage}"))
         .collect();
+    for (at, _) in text.match_indices('"') {
+        for instead in ["", "'", " ", "x"] {
+            let mut broken = text.to_string();
+            broken.replace_range(at..=at, instead);
+            out.push(broken);
+        }
+    }
     out.push(format!(" \n\t{text}\r\n "));
     let mut cut = text.to_string();
     cut.pop();

@@ -346,6 +346,22 @@ impl<'t> Scan<'t, '_> {
         }
     }
 
+    /// Steps over the key `"name"` when it comes next, written as it is (a field's name needs
+    /// no escaping, so a key that matches it byte for byte is that name).
+    fn key_is(&mut self, name: &str) -> bool {
+        self.space();
+        let start = self.pos + 1;
+        let end = start + name.len();
+        let bytes = self.text.as_bytes();
+        let matches = bytes.get(self.pos) == Some(&b'"')
+            && bytes.get(start..end) == Some(name.as_bytes())
+            && bytes.get(end) == Some(&b'"');
+        if matches {
+            self.pos = end + 1;
+        }
+        matches
+    }
+
     /// A string without escapes or control characters.
     fn string(&mut self) -> Option<&'t str> {
         self.expect(b'"')?;
@@ -432,11 +448,12 @@ impl<'t> Scan<'t, '_> {
             // Keys usually come in the declared order: the field after the last is tried first.
             let mut next = 0;
             loop {
-                let key = self.string()?;
-                let index = if fields.get(next).is_some_and(|f| &*f.name == key) {
-                    next
-                } else {
-                    fields.iter().position(|f| &*f.name == key)?
+                let index = match fields.get(next) {
+                    Some(field) if self.key_is(&field.name) => next,
+                    _ => {
+                        let key = self.string()?;
+                        fields.iter().position(|f| &*f.name == key)?
+                    }
                 };
                 next = index + 1;
                 self.expect(b':')?;
