@@ -197,6 +197,29 @@ fn take_buffer<T>(pool: &'static std::thread::LocalKey<std::cell::RefCell<Vec<Ve
         .unwrap_or_default()
 }
 
+/// This thread's kept buffers of one kind, all of them (none if they are in use).
+fn take_pool<T>(pool: &'static Pool<T>) -> Vec<Vec<T>> {
+    pool.try_with(|cell| {
+        cell.try_borrow_mut()
+            .map(|mut kept| std::mem::take(&mut *kept))
+    })
+    .ok()
+    .and_then(Result::ok)
+    .unwrap_or_default()
+}
+
+/// Gives back the buffers [`take_pool`] took.
+fn give_pool<T>(pool: &'static Pool<T>, buffers: Vec<Vec<T>>) {
+    let _ = pool.try_with(|cell| {
+        if let Ok(mut kept) = cell.try_borrow_mut() {
+            *kept = buffers;
+        }
+    });
+}
+
+/// A thread's kept buffers of one kind.
+type Pool<T> = std::thread::LocalKey<std::cell::RefCell<Vec<Vec<T>>>>;
+
 /// Gives a buffer back; one grown large by an unusually long list is dropped instead, so that
 /// a thread does not hold on to its memory.
 fn keep_buffer<T>(
@@ -285,6 +308,10 @@ struct Scan<'t, 'p> {
     text: &'t str,
     pos: usize,
     program: &'p Program,
+    /// Kept buffers for lists' elements and records' fields (this thread's, taken for the
+    /// text and given back after it).
+    lists: Vec<Vec<Value>>,
+    records: Vec<Vec<Option<Value>>>,
     /// How many arrays and objects are open: past [`Scan::MAX_DEPTH`] the scanner gives up,
     /// and serde_json's reader, whose own limit is deeper, settles the text without
     /// overflowing the stack (a schema may nest a record in itself).
@@ -300,10 +327,35 @@ impl<'t> Scan<'t, '_> {
             pos: 0,
             program,
             depth: 0,
+            lists: take_pool(&LISTS),
+            records: take_pool(&RECORDS),
         };
-        let value = scan.value(ty, None)?;
+        let value = scan.value(ty, None);
         scan.space();
-        (scan.pos == text.len()).then_some(value)?
+        let at_end = scan.pos == text.len();
+        // The buffers go back for the thread's next transaction, whether or not this one was
+        // read.
+        give_pool(&LISTS, std::mem::take(&mut scan.lists));
+        give_pool(&RECORDS, std::mem::take(&mut scan.records));
+        at_end.then_some(value??)
+    }
+
+    /// An empty buffer for a list's elements: a kept one, or a new one.
+    fn list_buffer(&mut self) -> Vec<Value> {
+        self.lists.pop().unwrap_or_default()
+    }
+
+    /// An empty buffer for a record's fields: a kept one, or a new one.
+    fn record_buffer(&mut self) -> Vec<Option<Value>> {
+        self.records.pop().unwrap_or_default()
+    }
+
+    /// Keeps a buffer for the next list or record, as [`keep_buffer`] does.
+    fn keep<T>(kept: &mut Vec<Vec<T>>, mut buffer: Vec<T>) {
+        if buffer.capacity() <= 256 {
+            buffer.clear();
+            kept.push(buffer);
+        }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -418,7 +470,7 @@ impl<'t> Scan<'t, '_> {
             return None;
         };
         self.expect(b'[')?;
-        let mut values = take_buffer(&LISTS);
+        let mut values = self.list_buffer();
         if !self.closes(b']')? {
             loop {
                 // An element may not be `null`.
@@ -432,7 +484,7 @@ impl<'t> Scan<'t, '_> {
             return None;
         }
         let list = finish_list(ty, &mut values);
-        keep_buffer(&LISTS, values);
+        Self::keep(&mut self.lists, values);
         Some(list)
     }
 
@@ -442,7 +494,7 @@ impl<'t> Scan<'t, '_> {
         };
         let fields = self.program.record(*id)?.fields.as_slice();
         self.expect(b'{')?;
-        let mut slots = take_buffer(&RECORDS);
+        let mut slots = self.record_buffer();
         slots.resize(fields.len(), None);
         if !self.closes(b'}')? {
             // Keys usually come in the declared order: the field after the last is tried first.
@@ -473,7 +525,7 @@ impl<'t> Scan<'t, '_> {
             }
         }
         let record = finish_record(fields, &mut slots)?;
-        keep_buffer(&RECORDS, slots);
+        Self::keep(&mut self.records, slots);
         Some(record)
     }
 }
