@@ -1736,7 +1736,6 @@ impl<'e> Ctx<'e> {
                 every(self, &|_| u64::MAX);
                 return;
             };
-            let found = found.clone();
             every(self, &|at| found.get(at).copied().unwrap_or(u64::MAX));
         }
     }
