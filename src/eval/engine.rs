@@ -138,27 +138,27 @@ struct Guard {
 enum GuardTest {
     /// The element's ECCN finds no row it would visit in a `within` index.
     Eccn {
-        /// The ECCN the index is asked about, a path from the element (`item.eccn`).
-        key: Path,
-        /// The index (into `Engine::indexes`).
-        position: usize,
         /// The inner quantifier's bit in [`SiteMasks`].
         site: u64,
-        /// Guards that ask the same list, key and index share a family: the bits the list's
-        /// ECCNs find are OR-ed once per transaction ([`Ctx::family_sites`]), not once per rule.
+        /// What the guard asks ([`GuardFamily`], into `Engine::families`): guards that ask the
+        /// same list, path and index share a family, whose bits the list's ECCNs find once per
+        /// transaction ([`Ctx::family_sites`]), not once per rule.
         family: usize,
     },
     /// The table has no rows: the quantifier is false for every element.
     EmptyTable,
 }
 
-/// The ECCN guards that ask one list, one path from its elements and one index.
+/// The ECCN guards that ask one list, one path from its elements (the ECCN) and one index.
 struct GuardFamily {
     list: Path,
     /// The path from an element, by its fields (the slot it starts from differs by rule).
     key: Box<[u16]>,
     /// The index (into `Engine::indexes`).
     position: usize,
+    /// Families that ask the same list and path share a group: one pass over the list fills
+    /// them all.
+    group: usize,
 }
 
 /// The rows a quantifier over a table visits.
@@ -351,12 +351,12 @@ impl Engine {
             }
         }
         let runs_every_rule = runs.iter().all(|count| *count == 1);
-        let mut guards: Vec<Option<Guard>> = program
+        let mut families = Vec::new();
+        let guards = program
             .rules
             .iter()
-            .map(|rule| guard(&program, &narrowing, &sites, rule.when?))
+            .map(|rule| guard(&program, &narrowing, &sites, rule.when?, &mut families))
             .collect();
-        let families = guard_families(&mut guards);
         let plain_templates = program
             .rules
             .iter()
@@ -429,6 +429,8 @@ impl Engine {
         }
         kept.decision_values.clear();
         kept.decision_values.resize(program.decisions.len(), None);
+        kept.family_sites.clear();
+        kept.family_sites.resize(self.families.len(), None);
         kept.contributions
             .resize_with(program.decisions.len(), Vec::new);
         let mut ctx = Ctx {
@@ -439,8 +441,7 @@ impl Engine {
             frame: Vec::new(),
             witness: Vec::new(),
             spare: kept.spare,
-            family_sites: [0; 16],
-            families_known: 0,
+            family_sites: kept.family_sites,
             decision_values: kept.decision_values,
             contributions: kept.contributions,
             rules,
@@ -474,6 +475,7 @@ impl Engine {
             decision_values: ctx.decision_values,
             contributions: ctx.contributions,
             spare: ctx.spare,
+            family_sites: ctx.family_sites,
             screened: ctx.screened,
             memo: ctx.memo,
             missing: ctx.missing,
@@ -498,6 +500,7 @@ struct Kept {
     decision_values: Vec<Option<Value>>,
     contributions: Vec<Vec<Contribution>>,
     spare: Vec<Vec<usize>>,
+    family_sites: Vec<Option<u64>>,
     screened: Vec<Screened>,
     missing: Vec<ExprId>,
     /// Fired rules' results given back by [`Engine::recycle`], their lists and sentences
@@ -839,11 +842,9 @@ struct Ctx<'e> {
     witness: Vec<Bound<'e>>,
     /// Emptied buffers of candidate rows, reused by lookups so that they do not allocate.
     spare: Vec<Vec<usize>>,
-    /// Per guard family ([`GuardTest::Eccn`]), the bits its list's ECCNs find, once
-    /// `families_known` has the family's bit (the first sixteen families; the others are
-    /// computed for every rule).
-    family_sites: [u64; 16],
-    families_known: u64,
+    /// Per guard family ([`GuardFamily`]), the bits its list's ECCNs find, once the first
+    /// guard of the family has asked.
+    family_sites: Vec<Option<u64>>,
     decision_values: Vec<Option<Value>>,
     contributions: Vec<Vec<Contribution>>,
     rules: Vec<RuleResult>,
@@ -1673,82 +1674,65 @@ impl<'e> Ctx<'e> {
     fn refuted(&mut self, guard: &Guard) -> bool {
         match &guard.test {
             GuardTest::EmptyTable => matches!(walk(self.transaction, &guard.list), Value::List(_)),
-            GuardTest::Eccn { site, family, .. } => {
-                let known = 1u64.checked_shl(*family as u32).unwrap_or(0);
-                if self.families_known & known == 0 {
-                    self.family_sites(*family);
-                }
+            GuardTest::Eccn { site, family } => {
                 let sites = match self.family_sites.get(*family) {
-                    Some(sites) if self.families_known & known != 0 => *sites,
-                    _ => self.guard_sites(guard),
+                    Some(Some(sites)) => *sites,
+                    _ => self.fill_family_sites(*family),
                 };
                 sites & site == 0
             }
         }
     }
 
-    /// Fills [`Ctx::family_sites`] for a family and every other that asks the same list and
-    /// path (one pass over the list, one look-up of each element's ECCN). Families past the
-    /// sixteenth are left to [`Ctx::guard_sites`].
-    fn family_sites(&mut self, family: usize) {
+    /// Fills [`Ctx::family_sites`] for a family and the others of its group (one pass over
+    /// the list, one look-up of each element's ECCN), and returns the family's bits: all of
+    /// them when the list is not given or an element has no ECCN, so that nothing is refuted
+    /// for want of information.
+    fn fill_family_sites(&mut self, family: usize) -> u64 {
         let engine: &'e Engine = self.engine;
         let Some(asked) = engine.families.get(family) else {
-            return;
+            return u64::MAX;
         };
-        if family >= self.family_sites.len() {
-            return;
-        }
-        let mut group = 0u64;
-        for (at, other) in engine
-            .families
-            .iter()
-            .enumerate()
-            .take(self.family_sites.len())
-        {
-            if other.list == asked.list && other.key == asked.key {
-                group |= 1 << at;
-                if let Some(cell) = self.family_sites.get_mut(at) {
-                    *cell = 0;
-                }
-            }
-        }
-        self.families_known |= group;
-        let every = |ctx: &mut Self, sites: &dyn Fn(usize) -> u64| {
-            for (at, cell) in ctx.family_sites.iter_mut().enumerate() {
-                if group & (1 << at) != 0 {
-                    *cell |= sites(at);
+        // OR `sites(family)` into each family of the group.
+        let add = |ctx: &mut Self, sites: &dyn Fn(usize) -> u64| {
+            for (at, other) in engine.families.iter().enumerate() {
+                if let (true, Some(cell)) =
+                    (other.group == asked.group, ctx.family_sites.get_mut(at))
+                {
+                    *cell = Some(cell.unwrap_or(0) | sites(at));
                 }
             }
         };
-        let Value::List(items) = walk(self.transaction, &asked.list) else {
-            every(self, &|_| u64::MAX);
-            return;
-        };
-        for item in items.iter() {
-            let eccn = match walk_fields(item, &asked.key) {
-                Value::Eccn(eccn) => *eccn,
-                _ => {
-                    every(self, &|_| u64::MAX);
-                    return;
+        add(self, &|_| 0);
+        match walk(self.transaction, &asked.list) {
+            Value::List(items) => {
+                for item in items.iter() {
+                    let Value::Eccn(eccn) = walk_fields(item, &asked.key) else {
+                        add(self, &|_| u64::MAX);
+                        break;
+                    };
+                    let sites = self.eccn_sites(*eccn);
+                    add(self, &|at| sites.get(at).copied().unwrap_or(u64::MAX));
                 }
-            };
-            let Some(found) = self.eccn_sites(eccn) else {
-                every(self, &|_| u64::MAX);
-                return;
-            };
-            every(self, &|at| found.get(at).copied().unwrap_or(u64::MAX));
+            }
+            _ => add(self, &|_| u64::MAX),
         }
+        self.family_sites
+            .get(family)
+            .copied()
+            .flatten()
+            .unwrap_or(u64::MAX)
     }
 
     /// For one ECCN, the bits each guard family's index gives it on the transaction's date
     /// (`u64::MAX` for an index that does not exist), remembered by the thread ([`Memo`]).
-    fn eccn_sites(&mut self, eccn: Eccn) -> Option<Arc<[u64]>> {
+    fn eccn_sites(&mut self, eccn: Eccn) -> Arc<[u64]> {
         let date = self.date;
         let engine: &'e Engine = self.engine;
         let at = Memo::within_slot(engine.id, usize::MAX, &eccn);
         if let Some(Some(found)) = self.memo.eccn_sites.get(at) {
             if found.engine == engine.id && found.eccn == eccn && found.dates.contains(date) {
-                return Some(found.sites.clone());
+                return found.sites.clone();
             }
         }
         let mut dates = DateRange::ALWAYS;
@@ -1773,29 +1757,6 @@ impl<'e> Ctx<'e> {
                 sites: sites.clone(),
                 dates,
             });
-        }
-        Some(sites)
-    }
-
-    /// The bits of the guarded quantifiers that the ECCNs of a guard's list may visit: all
-    /// bits when the list is not given, or an element has no ECCN or asks an index that does
-    /// not exist, so that nothing is refuted for want of information.
-    fn guard_sites(&mut self, guard: &Guard) -> u64 {
-        let GuardTest::Eccn { key, position, .. } = &guard.test else {
-            return u64::MAX;
-        };
-        let Value::List(items) = walk(self.transaction, &guard.list) else {
-            return u64::MAX;
-        };
-        let mut sites = 0;
-        for item in items.iter() {
-            let Value::Eccn(eccn) = walk(item, key) else {
-                return u64::MAX;
-            };
-            match self.within(*position, *eccn) {
-                Some(found) => sites |= found.sites,
-                None => return u64::MAX,
-            }
         }
         sites
     }
@@ -1988,7 +1949,7 @@ fn write_plain(
     };
     out.push_str(text);
     // Values quoted in sentences are short: a loop that stops at the first byte to escape.
-    text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\')
+    !text.bytes().any(json_escaped)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -2020,12 +1981,17 @@ fn member_of(mode: Membership, element: &Value, scope: &Value) -> Truth {
     result
 }
 
-/// Whether a text holds nothing a JSON string must escape: no `"`, no `\\`, no control
-/// character. (Checked without short-circuiting, so that the loop is vectorised.)
+/// Whether a text holds nothing a JSON string must escape ([`json_escaped`]). Checked without
+/// short-circuiting, so that the loop is vectorised: for long texts (a sentence, a rule's
+/// template); short values are checked by a loop that stops early ([`write_plain`]).
 pub(crate) fn json_plain(text: &str) -> bool {
-    text.bytes().fold(true, |plain, b| {
-        plain & (b >= 0x20) & (b != b'"') & (b != b'\\')
-    })
+    text.bytes().fold(true, |plain, b| plain & !json_escaped(b))
+}
+
+/// Whether a JSON string escapes this byte: `"`, `\`, a control character.
+#[inline]
+fn json_escaped(b: u8) -> bool {
+    (b < 0x20) | (b == b'"') | (b == b'\\')
 }
 
 /// Follows a path's fields from its root value.
@@ -2354,6 +2320,7 @@ fn guard(
     narrowing: &[Narrowing],
     sites: &FxHashMap<ExprId, (usize, u64)>,
     when: ExprId,
+    families: &mut Vec<GuardFamily>,
 ) -> Option<Guard> {
     let screens_against = |other_than: Option<TableId>| {
         compiled::holds_some(
@@ -2413,50 +2380,34 @@ fn guard(
             (key.root == PathRoot::Slot(*slot)).then(|| Guard {
                 list: list.clone(),
                 test: GuardTest::Eccn {
-                    key: key.clone(),
-                    position,
                     site,
-                    family: 0,
+                    family: family_of(families, list, &key.fields, position),
                 },
             })
         })
     })
 }
 
-/// Puts the ECCN guards that ask the same list, the same path from its elements and the same
-/// index into one family, numbering them from 0, and returns the families.
-fn guard_families(guards: &mut [Option<Guard>]) -> Vec<GuardFamily> {
-    let mut families: Vec<GuardFamily> = Vec::new();
-    for guard in guards.iter_mut().flatten() {
-        let Guard {
-            list,
-            test:
-                GuardTest::Eccn {
-                    key,
-                    position,
-                    family,
-                    ..
-                },
-        } = guard
-        else {
-            continue;
-        };
-        *family = match families
-            .iter()
-            .position(|f| f.list == *list && f.key == key.fields && f.position == *position)
-        {
-            Some(at) => at,
-            None => {
-                families.push(GuardFamily {
-                    list: list.clone(),
-                    key: key.fields.clone(),
-                    position: *position,
-                });
-                families.len() - 1
-            }
-        };
+/// The number of the family of guards that ask `list`, the path `key` from its elements and
+/// index `position`, added to `families` if it is new.
+fn family_of(families: &mut Vec<GuardFamily>, list: &Path, key: &[u16], position: usize) -> usize {
+    if let Some(at) = families
+        .iter()
+        .position(|f| f.list == *list && *f.key == *key && f.position == position)
+    {
+        return at;
     }
-    families
+    let group = families
+        .iter()
+        .find(|f| f.list == *list && *f.key == *key)
+        .map_or(families.len(), |f| f.group);
+    families.push(GuardFamily {
+        list: list.clone(),
+        key: key.into(),
+        position,
+        group,
+    });
+    families.len() - 1
 }
 
 /// A rough cost of evaluating a condition once, to try the cheap parts of a `when` first: a
